@@ -1,0 +1,424 @@
+"""The ``wikimon`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from storage import Page, Store
+
+from . import __version__
+from .api import RetryPolicy, WikiClient
+from .config import Config, load_config
+from .errors import ConfigError, UnknownTitle, WikimonError
+from .importer import import_dump
+from .sync import add_page, backfill_page, poll_pages
+from .titles import normalize_title
+
+
+class Context:
+    """What every command needs: the config and, lazily, the store."""
+
+    def __init__(self, config_path: str | None, db_path: str | None):
+        self.config_path = config_path
+        self.db_override = db_path
+        self._config: Config | None = None
+        self._store: Store | None = None
+        self.retry_policy = RetryPolicy()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = self.config_path
+            if path is None and Path("config.yaml").exists():
+                path = "config.yaml"
+            self._config = load_config(path)
+        return self._config
+
+    @property
+    def db_path(self) -> str:
+        return self.db_override or self.config.database
+
+    def store(self, *, must_exist: bool = False) -> Store:
+        if self._store is None:
+            if must_exist and not Path(self.db_path).exists():
+                raise WikimonError(
+                    f"no database at {self.db_path}: run `wikimon import FILE` or "
+                    "`wikimon add TITLE` first (or pass --db PATH)"
+                )
+            self._store = Store(self.db_path)
+            self._sync_config_articles(self._store)
+        return self._store
+
+    def _sync_config_articles(self, store: Store) -> None:
+        # Articles listed in config.yaml that are already stored are tracked.
+        for wiki in self.config.wikis.values():
+            known = store.wiki(wiki.name)
+            if known is None or known["api_url"] != wiki.api_url:
+                store.ensure_wiki(wiki.name, api_url=wiki.api_url)
+        for article in self.config.articles:
+            for page in store.find_pages(article.title, article.wiki):
+                if not page.tracked:
+                    store.upsert_page(page.wiki, page.page_id, page.title, page.ns, tracked=True)
+
+    def client(self, wiki: str) -> WikiClient:
+        wiki_config = self.config.wiki(wiki)
+        if not self.config.contact:
+            where = self.config.path or "config.yaml"
+            raise ConfigError(
+                f"{where}: contact: is not set; wikimon sends it in its User-Agent, as "
+                "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
+            )
+        return WikiClient(wiki_config.api_url, self.config.contact, self.retry_policy)
+
+    def page(self, title: str, wiki: str | None = None) -> Page:
+        """A stored page by title (case-sensitive after the first letter)."""
+        store = self.store(must_exist=True)
+        wanted = normalize_title(title)
+        pages = store.find_pages(wanted, wiki)
+        if len(pages) == 1:
+            return pages[0]
+        if len(pages) > 1:
+            wikis = ", ".join(p.wiki for p in pages)
+            raise UnknownTitle(f"{wanted!r} is stored for several wikis ({wikis}): add --wiki")
+        stored = store.pages()
+        listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in stored[:20])
+        more = f" and {len(stored) - 20} more" if len(stored) > 20 else ""
+        raise UnknownTitle(
+            f"no stored article {wanted!r}"
+            + (f" on {wiki}" if wiki else "")
+            + (f". Stored: {listing}{more}" if stored else ". Nothing is stored yet")
+            + ". Track it with `wikimon add TITLE`"
+        )
+
+
+class WikimonGroup(click.Group):
+    """Turns WikimonError into one line on stderr and its exit code: no tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WikimonError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they are defined: a walk through the tool
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(cls=WikimonGroup)
+@click.version_option(__version__, prog_name="wikimon")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file [default: ./config.yaml if present, else built-in defaults].",
+)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="SQLite database "
+              "(overrides the config) [default: wikimon.db].")  # fmt: skip
+@click.option("-v", "--verbose", is_flag=True, help="Log API retries and warnings.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: bool) -> None:
+    """wikimon watches Wikipedia articles and tells you when the facts in them change.
+
+    Revisions come from the MediaWiki API or from XML exports and are kept, compressed,
+    in a local SQLite database.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = Context(config_path, db_path)
+
+
+def wiki_option(help_text: str) -> Callable:
+    return click.option("--wiki", metavar="NAME", help=help_text)
+
+
+@cli.command()
+@click.argument("title")
+@wiki_option("Wiki name from the config [default: the first configured wiki].")
+@pass_context
+def add(context: Context, title: str, wiki: str | None) -> None:
+    """Start tracking TITLE and store its current revision."""
+    wiki = context.config.wiki(wiki).name
+    store = context.store()
+    page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
+    stored = store.revision_count(page)
+    click.echo(
+        f"Tracking {page.title!r} on {wiki} (page id {page.page_id}): "
+        f"{stored} revision{'s' if stored != 1 else ''} stored"
+        + (" (the current one)" if added and stored == 1 else "")
+        + "."
+    )
+    if stored == 1:
+        click.echo(f"Fetch its history with: wikimon backfill {_quote(page.title)}")
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@wiki_option("Only articles on this wiki.")
+@pass_context
+def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
+    """Fetch revisions newer than the last stored one.
+
+    Without TITLEs, polls every tracked article; one request per wiki and 50 articles
+    tells which of them changed.
+    """
+    store = context.store()
+    if titles:
+        pages = [context.page(t, wiki) for t in titles]
+    else:
+        pages = store.pages(tracked_only=True, wiki=wiki)
+        if not pages:
+            raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
+    failed = False
+    for wiki_name in dict.fromkeys(p.wiki for p in pages):
+        group = [p for p in pages if p.wiki == wiki_name]
+        try:
+            results = poll_pages(store, context.client(wiki_name), wiki_name, group)
+        except ConfigError:
+            raise
+        except WikimonError as error:
+            for page in group:
+                store.update_sync_state(page, last_error=str(error))
+            click.echo(f"Error: {error}", err=True)
+            failed = True
+            continue
+        for result in results:
+            name = f"{wiki_name}: {result.page.title!r}"
+            if result.problem:
+                click.echo(f"Warning: {result.problem}", err=True)
+                failed = True
+                continue
+            if result.renamed_from:
+                click.echo(f"{name}: moved from {result.renamed_from!r}")
+            if result.added:
+                click.echo(
+                    f"{name}: {result.added} new revision{'s' if result.added != 1 else ''} "
+                    f"({result.first_revid} … {result.last_revid})"
+                )
+            else:
+                click.echo(f"{name}: no new revisions")
+    if failed:
+        sys.exit(1)
+
+
+def _date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise click.BadParameter(f"{value!r} is not a date: use 2024-12-01 or 2024-12-01T12:00:00Z")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--since", metavar="DATE", help="Start here instead of the page's creation (UTC).")
+@wiki_option("Wiki name from the config [default: the stored page's wiki].")
+@pass_context
+def backfill(context: Context, title: str, since: str | None, wiki: str | None) -> None:
+    """Fetch the whole history of TITLE, oldest first, 50 revisions per request.
+
+    Resumable: interrupt it and run it again to continue where it stopped.
+    """
+    since = _date(since)
+    store = context.store()
+    try:
+        page = context.page(title, wiki)
+    except UnknownTitle:
+        wiki = context.config.wiki(wiki).name
+        page, _ = add_page(store, context.client(wiki), wiki, normalize_title(title))
+    client = context.client(page.wiki)
+    result = backfill_page(store, client, page, since)
+    newer = result.caught_up.added if result.caught_up else 0
+    click.echo(
+        f"{page.wiki}: {page.title!r}: {result.added} older revision"
+        f"{'s' if result.added != 1 else ''} stored"
+        + (" (resumed)" if result.resumed else "")
+        + f", {newer} newer; {store.revision_count(page)} in all."
+    )
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@wiki_option("Store under this wiki name [default: matched by the export's host or dbname].")
+@pass_context
+def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
+    """Import MediaWiki XML exports (.xml, .bz2, .gz, .xz, .lzma).
+
+    Streams the file; already stored revisions are skipped, so importing a file twice, or
+    again after an interruption, adds only what is missing.
+    """
+    store = context.store()
+    failed = False
+    for path in files:
+        if not os.path.isfile(path):
+            click.echo(f"Error: {path}: no such file", err=True)
+            failed = True
+            continue
+        size = os.path.getsize(path)
+        show_bar = sys.stderr.isatty()
+        with click.progressbar(
+            length=size, label=os.path.basename(path), file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            position = [0]
+
+            def progress(done: int, bar: Any = bar, position: list[int] = position) -> None:
+                bar.update(done - position[0])
+                position[0] = done
+
+            result = import_dump(store, context.config, path, wiki, progress)
+        for problem in result.problems:
+            click.echo(f"Warning: {problem}", err=True)
+        click.echo(
+            f"{path}: {result.added} revision{'s' if result.added != 1 else ''} added, "
+            f"{result.skipped} already stored, {result.pages} page"
+            f"{'s' if result.pages != 1 else ''}" + (f" ({result.wiki})" if result.wiki else "")
+        )
+        if result.error:
+            click.echo(f"Error: {result.error}; everything before it was stored", err=True)
+        failed = failed or not result.ok
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per article.")
+@pass_context
+def status(context: Context, as_json: bool) -> None:
+    """What is stored: one line per article."""
+    rows = context.store(must_exist=True).status()
+    keys = (
+        "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
+        "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",
+    )  # fmt: skip
+    if as_json:
+        _echo_json([{key: row[key] for key in keys} | {"tracked": row["tracked"]} for row in rows])
+        return
+    if not rows:
+        click.echo("Nothing stored yet: `wikimon add TITLE` or `wikimon import FILE`.")
+        return
+    _table(
+        ["wiki", "title", "revisions", "last revision", "last poll", "stored"],
+        [
+            [
+                row["wiki"],
+                row["title"] + ("" if row["tracked"] else " (not tracked)"),
+                row["revisions"],
+                f"{row['last_revid']} {row['last_timestamp']}" if row["last_revid"] else "-",
+                row["last_poll"] or "never",
+                _size(row["storage_bytes"]),
+            ]
+            for row in rows
+        ],
+    )
+
+
+@cli.command()
+@click.argument("title")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, oldest first.")
+@pass_context
+def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> None:
+    """The stored revisions of TITLE, oldest first."""
+    page = context.page(title, wiki)
+    store = context.store()
+    keys = (
+        "revid", "parent_revid", "timestamp", "user", "comment", "minor", "size", "sha1",
+        "texthidden", "userhidden", "commenthidden",
+    )  # fmt: skip
+    if as_json:
+        _echo_json([{key: row[key] for key in keys} for row in store.revisions(page)])
+        return
+    rows = []
+    for row in store.revisions(page):
+        flags = "".join(
+            flag
+            for flag, on in (
+                ("m", row["minor"]),
+                ("T", row["texthidden"]),
+                ("U", row["userhidden"]),
+                ("C", row["commenthidden"]),
+            )
+            if on
+        )
+        user = "(hidden)" if row["userhidden"] else row["user"] or ""
+        comment = "(hidden)" if row["commenthidden"] else row["comment"] or ""
+        rows.append([row["revid"], row["timestamp"], flags, row["size"], user, _clip(comment, 60)])
+    _table(["revid", "timestamp", "flags", "size", "user", "comment"], rows)
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--rev", "revid", type=int, metavar="REVID", help="This revision [default: latest].")
+@wiki_option("Wiki name, when the title is stored for several.")
+@pass_context
+def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) -> None:
+    """Print the exact stored wikitext of TITLE (the latest revision by default)."""
+    page = context.page(title, wiki)
+    store = context.store()
+    if revid is None:
+        latest = store.latest_revision(page)
+        if latest is None:
+            raise WikimonError(f"no revisions of {page.title!r} are stored yet")
+        revid = latest["revid"]
+    try:
+        text = store.text(page, revid)
+    except KeyError:
+        raise WikimonError(
+            f"revision {revid} of {page.title!r} is not stored: `wikimon revisions "
+            f"{_quote(page.title)}` lists those that are"
+        ) from None
+    if text is None:
+        raise WikimonError(f"revision {revid} of {page.title!r} is revision-deleted: no text")
+    sys.stdout.buffer.write(text)  # byte for byte: no added newline
+    sys.stdout.buffer.flush()
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[str(c) if c is not None else "" for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    for row in [headers] + cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "'\\''") + "'"
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,410 @@
+"""The SQLite revision store (sqlite-utils): wikis, pages, revisions and sync state.
+
+Each revision's text is stored zstd-compressed as a delta against the revision stored
+just before it for the same page (see :mod:`storage.codec`); every row records which
+revision it was compressed against, so any insertion order stays decodable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from . import codec
+from .migrations import migrate
+from .models import Page, Revision, sha1_hex
+
+REVISION_FIELDS = (
+    "revid", "parent_revid", "timestamp", "user", "user_id", "anon", "comment", "minor",
+    "size", "sha1", "texthidden", "userhidden", "commenthidden", "suppressed",
+)  # fmt: skip
+BOOLEAN_FIELDS = ("anon", "minor", "texthidden", "userhidden", "commenthidden", "suppressed")
+SYNC_FIELDS = (
+    "last_poll", "last_error", "backfill_cursor", "backfill_stop", "backfill_since",
+    "history_complete",
+)  # fmt: skip
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """A wikimon database. Opening it applies pending migrations."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.db = sqlite_utils.Database(self.path)
+        self.conn = self.db.conn
+        # Wait for a concurrent writer (the daemon, an import) instead of failing at once.
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.db.enable_wal()
+        # In WAL mode NORMAL is crash-safe for the application; only an OS crash or power loss
+        # can roll back the last commits, never corrupt the file.
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- wikis and pages -------------------------------------------------------------------
+
+    def ensure_wiki(
+        self,
+        name: str,
+        api_url: str | None = None,
+        base_url: str | None = None,
+        dbname: str | None = None,
+    ) -> None:
+        """Create the wiki row, or fill in what is newly known about it."""
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [name])
+            for column, value in (("api_url", api_url), ("base_url", base_url), ("dbname", dbname)):
+                if value is not None:
+                    self.conn.execute(
+                        f"UPDATE wikis SET {column} = ? WHERE name = ?", [value, name]
+                    )
+
+    def wikis(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM wikis ORDER BY name"))
+
+    def wiki(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM wikis WHERE name = ?", [name]))
+        return rows[0] if rows else None
+
+    def upsert_page(
+        self,
+        wiki: str,
+        page_id: int,
+        title: str,
+        ns: int = 0,
+        *,
+        tracked: bool | None = None,
+        seen_at: str | None = None,
+    ) -> Page:
+        """Record a page by its wiki page id; a new title is kept in the title history."""
+        seen_at = seen_at or utcnow()
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [wiki])
+            row = self.conn.execute(
+                "SELECT id, title FROM pages WHERE wiki = ? AND page_id = ?", [wiki, page_id]
+            ).fetchone()
+            if row is None:
+                cursor = self.conn.execute(
+                    "INSERT INTO pages (wiki, page_id, ns, title, tracked, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [wiki, page_id, ns, title, int(bool(tracked)), utcnow()],
+                )
+                local_id = cursor.lastrowid
+            else:
+                local_id = row[0]
+                if row[1] != title:
+                    self.conn.execute(
+                        "UPDATE pages SET title = ?, ns = ? WHERE id = ?", [title, ns, local_id]
+                    )
+                if tracked is not None:
+                    self.conn.execute(
+                        "UPDATE pages SET tracked = ? WHERE id = ?", [int(tracked), local_id]
+                    )
+            self.conn.execute(
+                "INSERT OR IGNORE INTO page_titles (page, title, seen_at) VALUES (?, ?, ?)",
+                [local_id, title, seen_at],
+            )
+        return self.page(local_id)
+
+    def set_redirect(self, page: Page, target: str | None) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE pages SET redirect_to = ? WHERE id = ?", [target, page.id])
+
+    def page(self, local_id: int) -> Page:
+        row = next(self.db.query("SELECT * FROM pages WHERE id = ?", [local_id]))
+        return _page(row)
+
+    def pages(self, *, tracked_only: bool = False, wiki: str | None = None) -> list[Page]:
+        where, params = [], []
+        if tracked_only:
+            where.append("tracked = 1")
+        if wiki is not None:
+            where.append("wiki = ?")
+            params.append(wiki)
+        sql = "SELECT * FROM pages" + (" WHERE " + " AND ".join(where) if where else "")
+        return [_page(row) for row in self.db.query(sql + " ORDER BY wiki, title", params)]
+
+    def find_pages(self, title: str, wiki: str | None = None) -> list[Page]:
+        """Pages whose current title is ``title`` or, failing that, whose former title is."""
+        params: list[Any] = [title]
+        wiki_clause = ""
+        if wiki is not None:
+            wiki_clause = " AND wiki = ?"
+            params.append(wiki)
+        found = [
+            _page(row)
+            for row in self.db.query(f"SELECT * FROM pages WHERE title = ?{wiki_clause}", params)
+        ]
+        if found:
+            return found
+        return [
+            _page(row)
+            for row in self.db.query(
+                "SELECT pages.* FROM pages JOIN page_titles ON page_titles.page = pages.id "
+                f"WHERE page_titles.title = ?{wiki_clause}",
+                params,
+            )
+        ]
+
+    def title_history(self, page: Page) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT title, seen_at FROM page_titles WHERE page = ? ORDER BY seen_at, rowid",
+                [page.id],
+            )
+        )
+
+    # -- revisions ---------------------------------------------------------------------------
+
+    def writer(self, page: Page) -> RevisionWriter:
+        return RevisionWriter(self, page)
+
+    def stored_revids(self, page: Page) -> set[int]:
+        return {
+            row[0]
+            for row in self.conn.execute("SELECT revid FROM revisions WHERE page = ?", [page.id])
+        }
+
+    def revision_count(self, page: Page) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM revisions WHERE page = ?", [page.id]
+        ).fetchone()[0]
+
+    def revisions(self, page: Page) -> Iterator[dict[str, Any]]:
+        """Revision metadata, oldest first."""
+        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
+        for row in self.db.query(
+            f"SELECT {columns} FROM revisions WHERE page = ? ORDER BY timestamp, revid", [page.id]
+        ):
+            yield _booleans(row)
+
+    def revision(self, page: Page, revid: int) -> dict[str, Any] | None:
+        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
+        rows = list(
+            self.db.query(
+                f"SELECT {columns} FROM revisions WHERE page = ? AND revid = ?", [page.id, revid]
+            )
+        )
+        return _booleans(rows[0]) if rows else None
+
+    def _edge_revision(self, page: Page, order: str) -> dict[str, Any] | None:
+        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
+        rows = list(
+            self.db.query(
+                f"SELECT {columns} FROM revisions WHERE page = ? "
+                f"ORDER BY timestamp {order}, revid {order} LIMIT 1",
+                [page.id],
+            )
+        )
+        return _booleans(rows[0]) if rows else None
+
+    def latest_revision(self, page: Page) -> dict[str, Any] | None:
+        return self._edge_revision(page, "DESC")
+
+    def earliest_revision(self, page: Page) -> dict[str, Any] | None:
+        return self._edge_revision(page, "ASC")
+
+    def text(self, page: Page, revid: int) -> bytes | None:
+        """The exact stored text (UTF-8 bytes); None when it is hidden.
+
+        Raises KeyError when the revision is not stored.
+        """
+        chain: list[bytes] = []
+        current: int | None = revid
+        while current is not None:
+            row = self.conn.execute(
+                "SELECT content, delta_base FROM revisions WHERE page = ? AND revid = ?",
+                [page.id, current],
+            ).fetchone()
+            if row is None:
+                raise KeyError(current)
+            if row[0] is None:
+                if current == revid:
+                    return None
+                raise RuntimeError(f"delta base {current} of revision {revid} has no content")
+            chain.append(row[0])
+            current = row[1]
+        data: bytes | None = None
+        for blob in reversed(chain):
+            data = codec.decompress(blob, data)
+        return data
+
+    def storage_bytes(self, page: Page) -> int:
+        return self.conn.execute(
+            "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM revisions WHERE page = ?", [page.id]
+        ).fetchone()[0]
+
+    # -- sync state ----------------------------------------------------------------------------
+
+    def sync_state(self, page: Page) -> dict[str, Any]:
+        rows = list(self.db.query("SELECT * FROM sync_state WHERE page = ?", [page.id]))
+        if rows:
+            return rows[0]
+        return {"page": page.id, **{name: None for name in SYNC_FIELDS}, "history_complete": 0}
+
+    def update_sync_state(self, page: Page, **fields: Any) -> None:
+        with self.conn:
+            self._update_sync_state(page, fields)
+
+    def _update_sync_state(self, page: Page, fields: dict[str, Any]) -> None:
+        unknown = set(fields) - set(SYNC_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown sync state fields: {sorted(unknown)}")
+        self.conn.execute("INSERT OR IGNORE INTO sync_state (page) VALUES (?)", [page.id])
+        for name, value in fields.items():
+            self.conn.execute(f"UPDATE sync_state SET {name} = ? WHERE page = ?", [value, page.id])
+
+    # -- summaries ---------------------------------------------------------------------------
+
+    def status(self) -> list[dict[str, Any]]:
+        """One summary per stored page (the `wikimon status` rows)."""
+        sql = """
+            SELECT p.wiki, p.page_id, p.title, p.tracked,
+                   COUNT(r.id) AS revisions,
+                   (SELECT revid FROM revisions WHERE page = p.id
+                     ORDER BY timestamp, revid LIMIT 1) AS first_revid,
+                   (SELECT revid FROM revisions WHERE page = p.id
+                     ORDER BY timestamp DESC, revid DESC LIMIT 1) AS last_revid,
+                   MIN(r.timestamp) AS first_timestamp,
+                   MAX(r.timestamp) AS last_timestamp,
+                   s.last_poll,
+                   COALESCE(SUM(LENGTH(r.content)), 0) AS storage_bytes
+              FROM pages p
+              LEFT JOIN revisions r ON r.page = p.id
+              LEFT JOIN sync_state s ON s.page = p.id
+             GROUP BY p.id
+             ORDER BY p.wiki, p.title
+        """
+        rows = []
+        for row in self.db.query(sql):
+            row["tracked"] = bool(row["tracked"])
+            rows.append(row)
+        return rows
+
+    def record_import(self, path: str) -> int:
+        with self.conn:
+            return self.conn.execute(
+                "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, utcnow()]
+            ).lastrowid
+
+    def finish_import(self, import_id: int, **fields: Any) -> None:
+        fields.setdefault("finished_at", utcnow())
+        with self.conn:
+            for name, value in fields.items():
+                self.conn.execute(
+                    f"UPDATE imports SET {name} = ? WHERE rowid = ?", [value, import_id]
+                )
+
+
+class RevisionWriter:
+    """Appends revisions of one page in batches; each batch is one transaction.
+
+    Revisions already stored are skipped, so a re-run of an interrupted import or
+    backfill adds exactly what is missing.
+    """
+
+    def __init__(self, store: Store, page: Page):
+        self.store = store
+        self.page = page
+        self.known = store.stored_revids(page)
+        self._base: tuple[int, bytes, int] | None = None  # (revid, text, chain depth)
+        self._base_loaded = False
+
+    def _load_base(self) -> None:
+        # The dictionary for the next delta: the last revision stored with text.
+        row = self.store.conn.execute(
+            "SELECT revid, chain_depth FROM revisions "
+            "WHERE page = ? AND content IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [self.page.id],
+        ).fetchone()
+        if row is not None:
+            text = self.store.text(self.page, row[0])
+            assert text is not None
+            self._base = (row[0], text, row[1])
+        else:
+            self._base = None
+        self._base_loaded = True
+
+    def write(self, revisions: Iterable[Revision], sync: dict[str, Any] | None = None) -> int:
+        """Store the new ones among ``revisions`` and update sync state, atomically.
+
+        Returns how many were added.
+        """
+        if not self._base_loaded:
+            self._load_base()
+        base = self._base
+        rows = []
+        added_revids = []
+        for rev in revisions:
+            if rev.revid in self.known or rev.revid in added_revids:
+                continue
+            row = {name: getattr(rev, name) for name in REVISION_FIELDS}
+            for name in BOOLEAN_FIELDS:
+                row[name] = int(bool(row[name]))
+            row["page"] = self.page.id
+            if rev.text is not None:
+                data = rev.text.encode("utf-8")
+                if row["sha1"] is None:
+                    row["sha1"] = sha1_hex(data)
+                if row["size"] is None:
+                    row["size"] = len(data)
+                if base is None or base[2] + 1 >= codec.KEYFRAME_INTERVAL:
+                    row["content"] = codec.compress(data)
+                    row["delta_base"], row["chain_depth"] = None, 0
+                else:
+                    row["content"] = codec.compress(data, base[1])
+                    row["delta_base"], row["chain_depth"] = base[0], base[2] + 1
+                base = (rev.revid, data, row["chain_depth"])
+            else:
+                row["content"] = row["delta_base"] = None
+                row["chain_depth"] = 0
+            rows.append(row)
+            added_revids.append(rev.revid)
+        try:
+            with self.store.conn:
+                if rows:
+                    columns = list(rows[0])
+                    self.store.conn.executemany(
+                        f"INSERT INTO revisions ({', '.join(f'[{c}]' for c in columns)}) "
+                        f"VALUES ({', '.join('?' for _ in columns)})",
+                        [[row[c] for c in columns] for row in rows],
+                    )
+                if sync:
+                    self.store._update_sync_state(self.page, sync)
+        except BaseException:
+            self._base_loaded = False  # reload from what is really in the database
+            raise
+        self._base = base
+        self.known.update(added_revids)
+        return len(rows)
+
+
+def _page(row: dict[str, Any]) -> Page:
+    return Page(
+        id=row["id"],
+        wiki=row["wiki"],
+        page_id=row["page_id"],
+        ns=row["ns"],
+        title=row["title"],
+        tracked=bool(row["tracked"]),
+        redirect_to=row["redirect_to"],
+    )
+
+
+def _booleans(row: dict[str, Any]) -> dict[str, Any]:
+    for name in BOOLEAN_FIELDS:
+        if name in row:
+            row[name] = bool(row[name])
+    return row

@@ -1,0 +1,70 @@
+"""Shared fixtures. MediaWiki fixtures live in mediawiki_fixtures.py (imported here once)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mediawiki_fixtures import mediawiki, mediawiki_golden  # noqa: F401
+
+from monitor.cli import cli
+from storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = DATA / "corpus"
+SAMPLE_HISTORY = ROOT / "samples" / "history.xml.xz"
+WIKIMON = [sys.executable, "-m", "monitor"]
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "test.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "wikimon.db"
+
+
+@pytest.fixture
+def run(tmp_path: Path, db_path: Path):
+    """Run the CLI in-process: run("status", "--json") -> click Result (exit_code, output)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, config: Path | None = None, db: Path | None = db_path):
+        argv = []
+        if config is not None:
+            argv += ["--config", str(config)]
+        if db is not None:
+            argv += ["--db", str(db)]
+        return runner.invoke(cli, argv + list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def wikimon_process(tmp_path: Path):
+    """Run wikimon as a real subprocess (for kill -9 tests and exact stdout bytes)."""
+
+    def start(*args: str, **kwargs) -> subprocess.Popen:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        return subprocess.Popen(
+            WIKIMON + list(args), cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, **kwargs,
+        )  # fmt: skip
+
+    return start
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    target = tmp_path / SAMPLE_HISTORY.name
+    shutil.copy(SAMPLE_HISTORY, target)
+    return target

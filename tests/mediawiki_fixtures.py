@@ -1,0 +1,462 @@
+"""A real MediaWiki 1.39 (Debian package, SQLite) on loopback for tests.
+
+Register the fixtures in tests/conftest.py with::
+
+    from mediawiki_fixtures import mediawiki, mediawiki_golden  # noqa: F401
+
+``mediawiki_golden`` (session) builds the wiki once with tests/mediawiki/build-wiki.sh:
+
+* "2024 Syrian opposition offensives": the 30 revisions of tests/data/wiki-history.xml.gz,
+  imported verbatim (timestamps, user names, comments, minor flags, text); revids 2..31.
+* "Second article": 3 revisions with a small infobox (see ``SECOND_ARTICLE_REVISIONS``),
+  edited at build time (current timestamps).
+* "Syrian offensive 2024": a redirect to the article.
+
+``mediawiki`` (function) serves a private copy of it on a free port and yields a ``TestWiki``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mwclient
+import pytest
+import requests
+
+MW = "/usr/share/mediawiki"
+ADMIN = ("Admin", "AdminPass-12345")
+ARTICLE = "2024 Syrian opposition offensives"
+SECOND_ARTICLE = "Second article"
+REDIRECT = "Syrian offensive 2024"
+
+TESTS = Path(__file__).resolve().parent
+BUILD_SCRIPT = TESTS / "mediawiki" / "build-wiki.sh"
+HISTORY_XML = TESTS / "data" / "wiki-history.xml.gz"
+USER_AGENT = "wikimon-tests"
+
+# (user, summary, minor, text) -- applied in this order with maintenance/edit.php
+SECOND_ARTICLE_REVISIONS: list[tuple[str, str, bool, str]] = [
+    (
+        "Admin",
+        "Created page",
+        False,
+        "{{Infobox settlement\n| name = Exampleville\n| country = Examplestan\n"
+        "| population_total = 1234\n}}\n"
+        "'''Exampleville''' is a small town used by the wikimon tests.",
+    ),
+    (
+        "Sammi Brie",
+        "update population",
+        False,
+        "{{Infobox settlement\n| name = Exampleville\n| country = Examplestan\n"
+        "| population_total = 1301\n}}\n"
+        "'''Exampleville''' is a small town used by the wikimon tests.",
+    ),
+    (
+        "Admin",
+        "typo",
+        True,
+        "{{Infobox settlement\n| name = Exampleville\n| country = Examplestan\n"
+        "| population_total = 1301\n}}\n"
+        "'''Exampleville''' is a small town used by the wikimon tests.\n\n"
+        "[[Category:Examples]]",
+    ),
+]
+
+_EXPORT_NS = "{http://www.mediawiki.org/xml/export-0.11/}"
+_COPY_IGNORE = shutil.ignore_patterns("server.pid", "server.log", "fake_lag")
+
+
+def load_history(path: Path = HISTORY_XML) -> list[dict[str, Any]]:
+    """The revisions of the (single-page) export ``path``, oldest first, as in the XML:
+    ``timestamp``, ``user`` (user name or IP), ``comment`` ('' if none), ``minor``, ``text``,
+    ``sha1`` (base 36, as in the XML) and ``id`` (the enwiki revid; the wiki assigns new ones)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        root = ET.parse(f).getroot()
+    out = []
+    for rev in root.iter(f"{_EXPORT_NS}revision"):
+        contributor = rev.find(f"{_EXPORT_NS}contributor")
+        assert contributor is not None
+        out.append(
+            {
+                "id": int(rev.findtext(f"{_EXPORT_NS}id") or 0),
+                "timestamp": rev.findtext(f"{_EXPORT_NS}timestamp"),
+                "user": contributor.findtext(f"{_EXPORT_NS}username")
+                or contributor.findtext(f"{_EXPORT_NS}ip"),
+                "comment": rev.findtext(f"{_EXPORT_NS}comment") or "",
+                "minor": rev.find(f"{_EXPORT_NS}minor") is not None,
+                "text": rev.findtext(f"{_EXPORT_NS}text") or "",
+                "sha1": rev.findtext(f"{_EXPORT_NS}sha1"),
+            }
+        )
+    return out
+
+
+def _history_users(path: Path = HISTORY_XML) -> list[str]:
+    """Registered contributors of the export, spaces as underscores (for MW_USERS)."""
+    with gzip.open(path, "rb") as f:
+        names = {
+            el.text for _, el in ET.iterparse(f) if el.tag == f"{_EXPORT_NS}username" and el.text
+        }
+    return sorted(name.replace(" ", "_") for name in names)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any non-zombie process is left in process group ``pgid``."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no procfs: fall back to "the group still exists" (zombies included)
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def _php_env(wiki_dir: Path, port: int | None = None) -> dict[str, str]:
+    env = dict(os.environ, MW_CONFIG_FILE=str(wiki_dir / "LocalSettings.php"))
+    if port is not None:
+        env["MW_PORT"] = str(port)
+    return env
+
+
+def _maintenance(wiki_dir: Path, script: str, *args: str, stdin: str | None = None) -> None:
+    proc = subprocess.run(
+        ["php", f"{MW}/maintenance/{script}", *args],
+        input=stdin,
+        env=_php_env(wiki_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{script} {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+
+
+def build_golden(wiki_dir: Path) -> None:
+    """Build the golden wiki into ``wiki_dir`` (must be empty or absent). Not served."""
+    env = dict(os.environ, WIKI=str(wiki_dir), MW_USERS=" ".join(_history_users()))
+    env.pop("MW_CONFIG_FILE", None)
+    proc = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), str(HISTORY_XML)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"build-wiki.sh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    for user, summary, minor, text in SECOND_ARTICLE_REVISIONS:
+        flags = ["--minor"] if minor else []
+        _maintenance(
+            wiki_dir,
+            "edit.php",
+            "--user",
+            user,
+            "--summary",
+            summary,
+            *flags,
+            SECOND_ARTICLE,
+            stdin=text,
+        )
+    _maintenance(
+        wiki_dir,
+        "edit.php",
+        "--user",
+        ADMIN[0],
+        "--summary",
+        "redirect",
+        REDIRECT,
+        stdin=f"#REDIRECT [[{ARTICLE}]]",
+    )
+    _maintenance(wiki_dir, "runJobs.php", "--quiet")
+
+
+class TestWiki:
+    """A private copy of the golden wiki served by ``php -S`` on ``127.0.0.1:port``.
+
+    ``site()`` is an mwclient.Site logged in as Admin; the helpers below use it (so they work
+    while ``fake_lag`` is set: they never send ``maxlag``)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    def __init__(self, wiki_dir: Path, port: int) -> None:
+        self.dir = wiki_dir
+        self.port = port
+        self.host = f"127.0.0.1:{port}"
+        self.api_url = f"http://127.0.0.1:{port}/api.php"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._site: mwclient.Site | None = None
+
+    def __repr__(self) -> str:
+        return f"<TestWiki {self.api_url} dir={self.dir}>"
+
+    # --- server ---------------------------------------------------------------------------
+    def start(self, timeout: float = 20.0) -> None:
+        """Serve ``dir`` on ``port`` and wait until the API answers (no-op if running)."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        log = open(self.dir / "server.log", "ab")  # noqa: SIM115 -- closed right below
+        try:
+            env = _php_env(self.dir, self.port)
+            env["PHP_CLI_SERVER_WORKERS"] = "2"
+            self._proc = subprocess.Popen(
+                [
+                    "php",
+                    "-d",
+                    "upload_max_filesize=256M",
+                    "-d",
+                    "post_max_size=256M",
+                    "-S",
+                    self.host,
+                    "-t",
+                    MW,
+                ],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: the workers die with it
+            )
+        finally:
+            log.close()
+        (self.dir / "server.pid").write_text(f"{self._proc.pid}\n")
+        url = f"{self.api_url}?action=query&meta=siteinfo&format=json"
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                break
+            try:
+                r = requests.get(url, timeout=5, headers={"User-Agent": USER_AGENT})
+                if r.status_code == 200 and "query" in r.json():
+                    return
+            except (requests.RequestException, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.stop()
+        log_tail = (self.dir / "server.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"MediaWiki did not start on {self.host}:\n{log_tail}")
+
+    def stop(self) -> None:
+        """Kill the server's process group; afterwards the port refuses connections."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # proc.terminate() would orphan the workers
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        # the workers may outlive the master by a moment (zombies do not count: they hold no
+        # sockets, and whoever reaps orphans here may take a second or two)
+        deadline = time.monotonic() + 5
+        while _group_alive(proc.pid):
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(FileNotFoundError):
+            (self.dir / "server.pid").unlink()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    # --- API helpers ----------------------------------------------------------------------
+    def site(self) -> mwclient.Site:
+        """mwclient.Site logged in as Admin (cached)."""
+        if self._site is None:
+            site = mwclient.Site(self.host, path="/", scheme="http", clients_useragent=USER_AGENT)
+            site.login(*ADMIN)
+            self._site = site
+        return self._site
+
+    def _post(self, action: str, **params: Any) -> dict[str, Any]:
+        site = self.site()
+        return site.post(action, token=site.get_token("csrf"), formatversion=2, **params)
+
+    def edit(self, title: str, text: str, summary: str = "", minor: bool = False) -> int:
+        """Save ``text`` as a new revision of ``title`` (as Admin); returns the new revid."""
+        flag = {"minor": 1} if minor else {"notminor": 1}
+        result = self._post("edit", title=title, text=text, summary=summary, **flag)
+        edit = result.get("edit", {})
+        if edit.get("result") != "Success" or "newrevid" not in edit:
+            raise RuntimeError(f"edit of {title!r} made no new revision: {result}")
+        return int(edit["newrevid"])
+
+    def move(self, old: str, new: str, reason: str = "") -> None:
+        """Move ``old`` to ``new``, leaving a redirect behind (page id stays with ``new``)."""
+        result = self._post("move", **{"from": old}, to=new, reason=reason)
+        if "move" not in result:
+            raise RuntimeError(f"move {old!r} -> {new!r} failed: {result}")
+
+    def hide_revision(
+        self,
+        revid: int,
+        *,
+        text: bool = True,
+        user: bool = False,
+        comment: bool = False,
+        suppress: bool = False,
+    ) -> None:
+        """Revision-delete parts of ``revid``. MediaWiki refuses to hide the text of a page's
+        current revision (error ``revdelete-hide-current``); that raises RuntimeError."""
+        hide = [
+            name for name, on in (("content", text), ("user", user), ("comment", comment)) if on
+        ]
+        if not hide:
+            raise ValueError("hide_revision: nothing to hide")
+        result = self._post(
+            "revisiondelete",
+            type="revision",
+            ids=str(revid),
+            hide="|".join(hide),
+            suppress="yes" if suppress else "nochange",
+            reason="wikimon test",
+        )
+        rd = result.get("revisiondelete", {})
+        items = rd.get("items", [])
+        errors = [e for item in items for e in item.get("errors", [])]
+        if rd.get("status") != "Success" or not items or errors:
+            raise RuntimeError(f"hiding revision {revid} failed: {errors or result}")
+
+    def delete_page(self, title: str, reason: str = "") -> None:
+        result = self._post("delete", title=title, reason=reason)
+        if "delete" not in result:
+            raise RuntimeError(f"deleting {title!r} failed: {result}")
+
+    def fake_lag(self, seconds: int | None) -> None:
+        """Make the wiki report ``seconds`` of replica lag (None: no lag). API requests with
+        ``maxlag`` below it then fail with error ``maxlag`` and a ``Retry-After`` header."""
+        path = self.dir / "fake_lag"
+        if seconds is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(str(int(seconds)))
+
+    def _query(self, anonymous: bool, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        params = {"format": "json", "formatversion": 2, **params}
+        cont: dict[str, Any] = {"continue": ""}
+        while True:
+            if anonymous:
+                r = requests.get(
+                    self.api_url,
+                    params={"action": "query", **params, **cont},
+                    timeout=60,
+                    headers={"User-Agent": USER_AGENT},
+                )
+                r.raise_for_status()
+                result = r.json()
+            else:
+                result = self.site().get("query", **{**params, **cont})
+            if "error" in result:
+                raise RuntimeError(f"query failed: {result['error']}")
+            yield result
+            if "continue" not in result:
+                return
+            cont = result["continue"]
+
+    def revisions(
+        self, title: str, *, anonymous: bool = False, chunk_size: int | str = "max"
+    ) -> list[dict[str, Any]]:
+        """All revisions of ``title`` oldest first, as the API (formatversion=2, rvslots=main)
+        returns them: revid, parentid, minor, user, userid, timestamp, size, sha1 (hex),
+        comment, slots -- plus ``content`` = slots.main.content (None when hidden).
+        As Admin by default (who also sees hidden content); ``anonymous=True`` reads without
+        logging in. Redirects are not followed; a missing page gives []. Continuation is
+        followed (``chunk_size`` = rvlimit; with content "max" means 50)."""
+        params = {
+            "prop": "revisions",
+            "titles": title,
+            "rvprop": "ids|flags|timestamp|user|userid|comment|sha1|size|content",
+            "rvslots": "main",
+            "rvlimit": chunk_size,
+            "rvdir": "newer",
+        }
+        revs: list[dict[str, Any]] = []
+        for result in self._query(anonymous, params):
+            for page in result.get("query", {}).get("pages", []):
+                for rev in page.get("revisions", []):
+                    rev["content"] = rev.get("slots", {}).get("main", {}).get("content")
+                    revs.append(rev)
+        return revs
+
+    def page_id(self, title: str) -> int | None:
+        """The page id of ``title`` (redirects not followed), None if it does not exist."""
+        for result in self._query(False, {"titles": title}):
+            for page in result.get("query", {}).get("pages", []):
+                if not page.get("missing") and not page.get("invalid") and "pageid" in page:
+                    return int(page["pageid"])
+        return None
+
+
+@pytest.fixture(scope="session")
+def mediawiki_golden(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory of the golden wiki, built once per session (about 10-15 s). Do not modify it."""
+    if not os.path.isfile(f"{MW}/api.php"):
+        pytest.fail(
+            "MediaWiki is not installed: run `make test`, which installs the Debian packages"
+        )
+    wiki_dir = tmp_path_factory.mktemp("mediawiki-golden")
+    build_golden(wiki_dir)
+    return wiki_dir
+
+
+@pytest.fixture
+def mediawiki(mediawiki_golden: Path, tmp_path: Path) -> Iterator[TestWiki]:
+    """A fresh copy of the golden wiki, served on a free loopback port for this test."""
+    wiki_dir = tmp_path / "wiki"
+    shutil.copytree(mediawiki_golden, wiki_dir, ignore=_COPY_IGNORE)
+    for attempt in range(3):
+        wiki = TestWiki(wiki_dir, _free_port())
+        try:
+            wiki.start()
+            break
+        except RuntimeError:  # e.g. the free port was taken in between
+            if attempt == 2:
+                raise
+    try:
+        yield wiki
+    finally:
+        wiki.stop()

@@ -32,7 +32,6 @@ class Context:
         self.db_override = db_path
         self._config: Config | None = None
         self._store: Store | None = None
-        self.retry_policy = RetryPolicy()
 
     @property
     def config(self) -> Config:
@@ -77,7 +76,8 @@ class Context:
                 f"{where}: contact: is not set; wikimon sends it in its User-Agent, as "
                 "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
             )
-        return WikiClient(wiki_config.api_url, self.config.contact, self.retry_policy)
+        policy = RetryPolicy(**self.config.http)
+        return WikiClient(wiki_config.api_url, self.config.contact, policy)
 
     def page(self, title: str, wiki: str | None = None) -> Page:
         """A stored page by title (case-sensitive after the first letter)."""
@@ -141,6 +141,7 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
         stream=sys.stderr,
     )
     ctx.obj = Context(config_path, db_path)
+    ctx.obj.config  # noqa: B018 - a broken config is reported before any command runs
 
 
 def wiki_option(help_text: str) -> Callable:

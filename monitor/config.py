@@ -44,6 +44,7 @@ class Config:
         default_factory=lambda: {n: WikiConfig(n, u) for n, u in DEFAULT_WIKIS.items()}
     )
     articles: list[ArticleConfig] = field(default_factory=list)
+    http: dict[str, float] = field(default_factory=dict)  # RetryPolicy fields
 
     @property
     def default_wiki(self) -> str:
@@ -101,7 +102,8 @@ class _Located:
         return ConfigError(f"{self.path}:{line or 1}: {dotted}: {message}")
 
 
-KNOWN_TOP_LEVEL = {"contact", "database", "wikis", "articles"}
+KNOWN_TOP_LEVEL = {"contact", "database", "wikis", "articles", "http"}
+HTTP_KEYS = {"timeout": float, "max_tries": int, "backoff": float, "max_delay": float}
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
@@ -163,6 +165,19 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             if not parts.path.endswith("api.php"):
                 raise doc.error(("wikis", name, "api"), f"{api!r} does not end in api.php")
             config.wikis[name] = WikiConfig(name, api)
+
+    http = data.get("http") or {}
+    if not isinstance(http, dict):
+        raise doc.error(("http",), f"must be a mapping with {', '.join(HTTP_KEYS)}")
+    for key, value in http.items():
+        kind = HTTP_KEYS.get(key)
+        if kind is None:
+            raise doc.error(("http", key), f"unknown key; expected one of {', '.join(HTTP_KEYS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise doc.error(("http", key), "must be a positive number")
+        if kind is int and not isinstance(value, int):
+            raise doc.error(("http", key), "must be a whole number")
+        config.http[key] = kind(value)
 
     articles = data.get("articles", [])
     if articles is None:

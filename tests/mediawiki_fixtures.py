@@ -11,6 +11,11 @@ Register the fixtures in tests/conftest.py with::
 * "Second article": 3 revisions with a small infobox (see ``SECOND_ARTICLE_REVISIONS``),
   edited at build time (current timestamps).
 * "Syrian offensive 2024": a redirect to the article.
+* "Long history": ``LONG_HISTORY_REVISIONS`` small revisions (see ``long_history()``), imported
+  from a generated export; long enough that a backfill takes several requests (kill -9 tests).
+
+Every api.php request is logged (``TestWiki.api_requests()``); ``TestWiki.slow_api(ms)`` delays
+each one.
 
 ``mediawiki`` (function) serves a private copy of it on a free port and yields a ``TestWiki``.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import shutil
 import signal
@@ -29,6 +35,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 import mwclient
 import pytest
@@ -39,6 +47,8 @@ ADMIN = ("Admin", "AdminPass-12345")
 ARTICLE = "2024 Syrian opposition offensives"
 SECOND_ARTICLE = "Second article"
 REDIRECT = "Syrian offensive 2024"
+LONG_HISTORY = "Long history"
+LONG_HISTORY_REVISIONS = 130
 
 TESTS = Path(__file__).resolve().parent
 BUILD_SCRIPT = TESTS / "mediawiki" / "build-wiki.sh"
@@ -75,7 +85,9 @@ SECOND_ARTICLE_REVISIONS: list[tuple[str, str, bool, str]] = [
 ]
 
 _EXPORT_NS = "{http://www.mediawiki.org/xml/export-0.11/}"
-_COPY_IGNORE = shutil.ignore_patterns("server.pid", "server.log", "fake_lag")
+_COPY_IGNORE = shutil.ignore_patterns(
+    "server.pid", "server.log", "fake_lag", "slow_api", "api_requests.log"
+)
 
 
 def load_history(path: Path = HISTORY_XML) -> list[dict[str, Any]]:
@@ -102,6 +114,46 @@ def load_history(path: Path = HISTORY_XML) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def long_history() -> list[dict[str, Any]]:
+    """The revisions of "Long history", oldest first: ``timestamp`` (one hour apart from
+    2023-01-01T00:00:00Z), ``user`` (Admin, or an IP for every third), ``comment``, ``text``."""
+    revisions = []
+    for i in range(LONG_HISTORY_REVISIONS):
+        revisions.append(
+            {
+                "timestamp": f"2023-01-{1 + i // 24:02d}T{i % 24:02d}:00:00Z",
+                "user": ADMIN[0] if i % 3 else "192.0.2.7",
+                "comment": f"step {i + 1}",
+                "text": f"'''Long history''' is at step {i + 1}.\n\n"
+                + "".join(f"* item {j}\n" for j in range(i % 7 + 1)),
+            }
+        )
+    return revisions
+
+
+def _long_history_xml() -> str:
+    parts = [
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" '
+        f'xml:lang="en">\n<page>\n<title>{LONG_HISTORY}</title>\n<ns>0</ns>\n<id>1</id>\n'
+    ]
+    for i, rev in enumerate(long_history(), start=1):
+        if rev["user"][0].isdigit():
+            who = f"<ip>{rev['user']}</ip>"
+        else:
+            who = f"<username>{xml_escape(rev['user'])}</username><id>1</id>"
+        parts.append(
+            f"<revision>\n<id>{i}</id>\n"
+            + (f"<parentid>{i - 1}</parentid>\n" if i > 1 else "")
+            + f"<timestamp>{rev['timestamp']}</timestamp>\n"
+            f"<contributor>{who}</contributor>\n"
+            f"<comment>{xml_escape(rev['comment'])}</comment>\n"
+            "<model>wikitext</model>\n<format>text/x-wiki</format>\n"
+            f'<text xml:space="preserve">{xml_escape(rev["text"])}</text>\n</revision>\n'
+        )
+    parts.append("</page>\n</mediawiki>\n")
+    return "".join(parts)
 
 
 def _history_users(path: Path = HISTORY_XML) -> list[str]:
@@ -204,6 +256,10 @@ def build_golden(wiki_dir: Path) -> None:
         REDIRECT,
         stdin=f"#REDIRECT [[{ARTICLE}]]",
     )
+    export = wiki_dir / "long-history.xml"
+    export.write_text(_long_history_xml(), encoding="utf-8")
+    _maintenance(wiki_dir, "importDump.php", "--quiet", str(export))
+    export.unlink()
     _maintenance(wiki_dir, "runJobs.php", "--quiet")
 
 
@@ -374,6 +430,29 @@ class TestWiki:
             path.unlink(missing_ok=True)
         else:
             path.write_text(str(int(seconds)))
+
+    def slow_api(self, milliseconds: int | None) -> None:
+        """Delay every api.php request by ``milliseconds`` (None: no delay)."""
+        path = self.dir / "slow_api"
+        if milliseconds is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(str(int(milliseconds)))
+
+    def api_requests(self) -> list[dict[str, Any]]:
+        """Every api.php request served so far, oldest first: ``method``, ``uri`` (path and
+        query string), ``ua`` (User-Agent), ``post_action`` and ``params`` (the query string as
+        a dict of str). Logged by the wiki itself (ApiBeforeMain), before the maxlag check."""
+        path = self.dir / "api_requests.log"
+        if not path.exists():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            query = urlsplit(entry["uri"]).query
+            entry["params"] = dict(parse_qsl(query, keep_blank_values=True))
+            out.append(entry)
+        return out
 
     def _query(self, anonymous: bool, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         params = {"format": "json", "formatversion": 2, **params}

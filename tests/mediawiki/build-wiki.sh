@@ -12,6 +12,8 @@
 #   (start it in its own session and kill the process group: PHP_CLI_SERVER_WORKERS orphans survive
 #   a plain SIGTERM). Run maintenance scripts with the same MW_CONFIG_FILE.
 # * `echo 7 > $WIKI/fake_lag` makes API requests with maxlag=N<7 fail with a maxlag error.
+# * api.php requests are logged to $WIKI/api_requests.log (JSON lines: method, uri, ua, post_action);
+#   `echo 200 > $WIKI/slow_api` delays each api.php request by 200 ms.
 # Installs nothing: scripts/test.sh (make test) installs the Debian packages.
 set -euo pipefail
 MW=/usr/share/mediawiki
@@ -75,6 +77,23 @@ $wgHooks['ApiMaxLagInfo'][] = static function ( &$lagInfo ) {
 	$f = __DIR__ . '/fake_lag';
 	if ( is_file( $f ) ) {
 		$lagInfo = [ 'host' => 'fake-replica', 'lag' => (int)file_get_contents( $f ), 'type' => 'db' ];
+	}
+};
+# Every api.php request is appended to $WIKI/api_requests.log as one JSON line (method, URI with
+# the query string, User-Agent, POSTed action), before maxlag is checked: the tests count
+# requests and check their parameters and headers (php -S logs neither headers nor POST data).
+# `echo 200 > $WIKI/slow_api` delays every api.php request by 200 ms (kill -9 mid-run tests).
+$wgHooks['ApiBeforeMain'][] = static function ( &$main ) {
+	$line = json_encode( [
+		'method' => $_SERVER['REQUEST_METHOD'] ?? '',
+		'uri' => $_SERVER['REQUEST_URI'] ?? '',
+		'ua' => $_SERVER['HTTP_USER_AGENT'] ?? '',
+		'post_action' => $_POST['action'] ?? null,
+	], JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+	file_put_contents( __DIR__ . '/api_requests.log', $line . "\n", FILE_APPEND | LOCK_EX );
+	$f = __DIR__ . '/slow_api';
+	if ( is_file( $f ) ) {
+		usleep( 1000 * (int)file_get_contents( $f ) );
 	}
 };
 EOF

@@ -1,0 +1,119 @@
+"""The CLI as a user meets it: help, README coverage, title lookup, JSON output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLE_HISTORY
+
+from monitor.cli import cli
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+TITLE = "2024 Syrian opposition offensives"
+
+
+def test_help_lists_every_command_with_help():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name, command in cli.commands.items():
+        assert re.search(rf"^  {name}\s+\S", result.output, re.M), name
+        assert command.help
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_readme_documents_every_command_and_option(name):
+    assert f"wikimon {name}" in README, f"README has no example of `wikimon {name}`"
+    for param in cli.commands[name].params:
+        for opt in param.opts:
+            if opt.startswith("--"):
+                assert opt in README, f"README does not mention {name} {opt}"
+
+
+def test_readme_documents_global_options():
+    for param in cli.params:
+        for opt in param.opts:
+            if opt.startswith("--"):
+                assert opt in README, opt
+
+
+@pytest.fixture
+def imported(run):
+    assert run("import", str(SAMPLE_HISTORY)).exit_code == 0
+    return run
+
+
+def test_status_json(imported):
+    result = imported("status", "--json")
+    rows = json.loads(result.output)
+    assert len(rows) == 1
+    row = rows[0]
+    assert {
+        "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
+        "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",
+    } <= set(row)  # fmt: skip
+    assert (row["wiki"], row["page_id"], row["title"]) == ("enwiki", 78552391, TITLE)
+    assert row["revisions"] == 190
+    assert row["first_revid"] == 1259801000 and row["first_timestamp"] == "2024-11-27T05:40:00Z"
+    assert row["last_poll"] is None and 0 < row["storage_bytes"] < 200_000
+
+
+def test_status_table(imported):
+    result = imported("status")
+    assert result.exit_code == 0
+    assert TITLE in result.output and "190" in result.output
+
+
+def test_revisions_json_oldest_first(imported):
+    rows = json.loads(imported("revisions", TITLE, "--json").output)
+    assert len(rows) == 190
+    assert list(rows[0]) == [
+        "revid", "parent_revid", "timestamp", "user", "comment", "minor", "size", "sha1",
+        "texthidden", "userhidden", "commenthidden",
+    ]  # fmt: skip
+    assert rows[0]["revid"] == 1259801000 and rows[0]["parent_revid"] is None
+    assert rows[0]["user"] == "Ecrusized"
+    assert [r["timestamp"] for r in rows] == sorted(r["timestamp"] for r in rows)
+    assert sum(r["texthidden"] for r in rows) == 1
+
+
+def test_revisions_table(imported):
+    result = imported("revisions", TITLE)
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 191  # header + 190
+
+
+def test_title_matching_is_case_sensitive_after_the_first_letter(imported):
+    assert imported("revisions", "2024_Syrian_opposition_offensives", "--json").exit_code == 0
+    result = imported("revisions", "2024 syrian opposition offensives")
+    assert result.exit_code == 1
+    assert "no stored article '2024 syrian opposition offensives'" in result.output
+    assert f"Stored: '{TITLE}' (enwiki)" in result.output  # lists what is tracked
+
+
+def test_first_letter_is_case_insensitive(run, tmp_path):
+    path = tmp_path / "p.xml"
+    path.write_text(
+        "<mediawiki><page><title>Pear</title><ns>0</ns><id>3</id><revision><id>9</id>"
+        "<timestamp>2024-01-01T00:00:00Z</timestamp><text>x</text></revision></page></mediawiki>"
+    )
+    assert run("import", str(path)).exit_code == 0
+    assert run("wikitext", "pear").stdout_bytes == b"x"
+    assert run("wikitext", "pEAR").exit_code == 1
+
+
+def test_invalid_title_and_unknown_revision(imported):
+    result = imported("wikitext", "Bad[[title]]")
+    assert result.exit_code == 1 and "invalid title" in result.output
+    result = imported("wikitext", TITLE, "--rev", "1")
+    assert (
+        result.exit_code == 1 and "revision 1 of" in result.output and "not stored" in result.output
+    )
+
+
+def test_read_commands_without_a_database(run, db_path):
+    result = run("status")
+    assert result.exit_code == 1 and "no database at" in result.output
+    assert not db_path.exists()  # a typo in --db does not create a file

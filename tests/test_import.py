@@ -1,0 +1,243 @@
+"""XML import: every schema in the corpus, exact round trip, malformed files, kill -9."""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import lzma
+import signal
+import sqlite3
+import time
+
+import pytest
+from conftest import CORPUS, SAMPLE_HISTORY
+
+from monitor.xmldump import read_dump
+from storage import Revision, Store
+
+REAL = CORPUS / "real"
+BIG_HISTORY = CORPUS / "dev" / "history-big.xml.xz"
+
+# file -> (pages, revisions) it must store
+REAL_EXPORTS = {
+    "dewiki_history_sample/Bz2Test.xml.bz2": (87, 846),
+    "enwiki_anarchism_history/large.xml.lzma": (1, 15180),
+    "enwiki_articles_gensim/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2": (
+        206,
+        206,
+    ),  # fmt: skip
+    "frwiki_history_dbpedia/frwiki-20220101-pages-articles.xml.bz2": (2, 83),
+    "pywikibot_xml/article-pear-0.10.xml": (1, 1),
+    "pywikibot_xml/article-pear.xml": (1, 4),
+    "pywikibot_xml/article-pyrus.xml": (1, 6),
+    "pywikibot_xml/pair-0.10.xml": (2, 4),
+    "simplewiki_refinery/MediawikiDumperOutputTest.Simplewiki.Sample.xml": (2, 33),
+}
+
+
+def revisions_in(path) -> list[Revision]:
+    return [item for item in read_dump(path) if isinstance(item, Revision)]
+
+
+def counts(db_path) -> tuple[int, int]:
+    store = Store(db_path)
+    try:
+        pages = store.conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        revs = store.conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+        return pages, revs
+    finally:
+        store.close()
+
+
+def test_sample_history_imports_and_reimport_adds_nothing(run, db_path):
+    first = run("import", str(SAMPLE_HISTORY))
+    assert first.exit_code == 0, first.output
+    assert "190 revisions added, 0 already stored, 1 page (enwiki)" in first.output
+    again = run("import", str(SAMPLE_HISTORY))
+    assert again.exit_code == 0
+    assert "0 revisions added, 190 already stored" in again.output
+    assert counts(db_path) == (1, 190)
+
+
+def test_sample_history_flags_its_revision_deleted_revision(run, db_path):
+    run("import", str(SAMPLE_HISTORY))
+    hidden = [r for r in revisions_in(SAMPLE_HISTORY) if r.texthidden]
+    assert len(hidden) == 1
+    store = Store(db_path)
+    page = store.pages()[0]
+    meta = store.revision(page, hidden[0].revid)
+    assert meta["texthidden"] is True and store.text(page, hidden[0].revid) is None
+    result = run("wikitext", "2024 Syrian opposition offensives", "--rev", str(hidden[0].revid))
+    assert result.exit_code == 1
+    assert "revision-deleted" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_big_history_round_trips_byte_for_byte(run, db_path):
+    result = run("import", str(BIG_HISTORY))
+    assert result.exit_code == 0, result.output
+    assert "1396 revisions added" in result.output
+    title = "2024 Syrian opposition offensives"
+    checked = 0
+    for revision in revisions_in(BIG_HISTORY):
+        if revision.texthidden:
+            continue
+        out = run("wikitext", title, "--rev", str(revision.revid))
+        assert out.exit_code == 0
+        assert out.stdout_bytes == revision.text.encode("utf-8"), revision.revid
+        assert hashlib.sha1(out.stdout_bytes).hexdigest() == revision.sha1
+        checked += 1
+    assert checked == 1395
+    # the whole history fits in well under a megabyte
+    assert db_path.stat().st_size < 1_000_000
+
+
+def test_wikitext_subprocess_prints_exact_bytes(wikimon_process, tmp_path):
+    db = tmp_path / "w.db"
+    assert wikimon_process("--db", str(db), "import", str(SAMPLE_HISTORY)).wait() == 0
+    proc = wikimon_process("--db", str(db), "wikitext", "2024 Syrian opposition offensives")
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    seed = (CORPUS.parent / "2024_Syrian_opposition_offensives.wikitext").read_bytes()
+    assert out == seed  # the last revision is the real article, with no newline added
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EXPORTS))
+def test_real_exports_import(run, db_path, name):
+    path = REAL / name
+    result = run("import", str(path))
+    expected_pages, expected_revisions = REAL_EXPORTS[name]
+    assert counts(db_path) == (expected_pages, expected_revisions)
+    if name.startswith("dewiki"):
+        # one corrupt byte sequence repeated in every revision of one page
+        assert result.exit_code == 1
+        assert f"{path}:33307 (byte 2514148): invalid UTF-8 byte 0xD1" in result.output
+        assert "'Utjeha'" in result.output
+    else:
+        assert result.exit_code == 0, result.output
+    stored = Store(db_path)
+    for page in stored.pages()[:3]:
+        for meta in list(stored.revisions(page))[:5]:
+            text = stored.text(page, meta["revid"])
+            assert (
+                text is None
+                or hashlib.sha1(text).hexdigest() == meta["sha1"]
+                or name.startswith("dewiki")
+            )
+
+
+def test_suppressed_user_and_comment_are_flagged(run, db_path):
+    run("import", str(REAL / "simplewiki_refinery/MediawikiDumperOutputTest.Simplewiki.Sample.xml"))
+    store = Store(db_path)
+    rows = [r for page in store.pages() for r in store.revisions(page)]
+    userhidden = [r for r in rows if r["userhidden"]]
+    commenthidden = [r for r in rows if r["commenthidden"]]
+    assert userhidden and all(r["user"] is None for r in userhidden)
+    assert commenthidden and all(r["comment"] is None for r in commenthidden)
+
+
+def test_old_schema_without_parentid_chains_revisions(run, db_path):
+    run("import", str(REAL / "pywikibot_xml/article-pyrus.xml"))
+    store = Store(db_path)
+    rows = list(store.revisions(store.pages()[0]))
+    assert rows[0]["parent_revid"] is None
+    assert [r["parent_revid"] for r in rows[1:]] == [r["revid"] for r in rows[:-1]]
+
+
+def _decompressed_sample() -> bytes:
+    return lzma.decompress(SAMPLE_HISTORY.read_bytes())
+
+
+def test_truncated_xml_keeps_complete_revisions_and_names_the_position(run, db_path, tmp_path):
+    data = _decompressed_sample()
+    cut = data[: len(data) // 2]
+    complete = cut.count(b"</revision>")
+    path = tmp_path / "truncated.xml.bz2"
+    path.write_bytes(bz2.compress(cut))
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    line = cut.count(b"\n") + 1
+    assert f"{path}:{line}:" in result.output
+    assert "truncated" in result.output and "Traceback" not in result.output
+    assert counts(db_path) == (1, complete)
+    # the complete file then adds exactly the rest
+    again = run("import", str(SAMPLE_HISTORY))
+    assert again.exit_code == 0
+    assert f"{190 - complete} revisions added, {complete} already stored" in again.output
+
+
+def test_truncated_compressed_file(run, db_path, tmp_path):
+    raw = SAMPLE_HISTORY.read_bytes()
+    path = tmp_path / "cut.xml.xz"
+    path.write_bytes(raw[: len(raw) * 9 // 10])  # 143 complete revisions before the cut
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert "compressed data ends early" in result.output
+    assert str(path) in result.output
+    # what came before the cut is kept (less the last 1 MiB read, lost with the error)
+    assert 130 <= counts(db_path)[1] <= 143
+
+
+def test_broken_xml_names_line_and_column(run, db_path, tmp_path):
+    path = tmp_path / "broken.xml"
+    path.write_text(
+        "<mediawiki>\n<page><title>A</title><ns>0</ns><id>1</id>\n"
+        "<revision><id>5</id><timestamp>2024-01-01T00:00:00Z</timestamp>"
+        "<text>ok</text></revision>\n"
+        "<revision><id>6</id><timestamp>2024-01-02T00:00:00Z</timestamp><text>bad</txet>\n"
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:4:" in result.output and "mismatched tag" in result.output
+    assert counts(db_path) == (1, 1)
+
+
+def test_page_without_id_is_reported(run, db_path, tmp_path):
+    path = tmp_path / "noid.xml"
+    path.write_text(
+        "<mediawiki><page><title>A</title><revision><timestamp>2024-01-01T00:00:00Z"
+        "</timestamp><text>x</text></revision></page></mediawiki>"
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert "has no <id>" in result.output and "'A'" in result.output
+    assert counts(db_path) == (0, 0)
+
+
+def test_missing_file_and_not_xml(run, db_path, tmp_path):
+    result = run("import", str(tmp_path / "nope.xml"))
+    assert result.exit_code == 1 and "no such file" in result.output
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(b"\x00\x01 this is not xml")
+    result = run("import", str(junk))
+    assert result.exit_code == 1 and f"{junk}:1:" in result.output
+
+
+@pytest.mark.slow
+def test_kill_9_during_import_then_rerun_completes(wikimon_process, tmp_path):
+    db = tmp_path / "k.db"
+    proc = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
+    stored = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+                    stored = conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+            except sqlite3.OperationalError:
+                stored = 0  # schema not created yet
+        if stored >= 300:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 300 <= counts(db)[1] < 1396
+    rerun = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
+    out, err = rerun.communicate()
+    assert rerun.returncode == 0, err
+    assert counts(db) == (1, 1396)
+    store = Store(db)
+    page = store.pages()[0]
+    for revision in revisions_in(BIG_HISTORY)[::50]:
+        assert store.text(page, revision.revid) == revision.text.encode()

@@ -1,0 +1,144 @@
+"""The SQLite store: migrations, pragmas, delta chains, dedupe, title history, status."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from storage import Revision, Store, codec
+from storage.migrations import MIGRATIONS
+
+
+def rev(revid: int, text: str | None, ts: str | None = None, **kw) -> Revision:
+    return Revision(
+        revid=revid,
+        timestamp=ts or f"2024-12-01T00:{revid // 60:02d}:{revid % 60:02d}Z",
+        text=text,
+        texthidden=text is None,
+        **kw,
+    )
+
+
+def test_migrations_are_recorded_once(tmp_path):
+    path = tmp_path / "m.db"
+    Store(path).close()
+    store = Store(path)  # reopening applies nothing new
+    names = [r["name"] for r in store.db.query("SELECT name FROM _migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert set(store.db.table_names()) == {
+        "_migrations",
+        "wikis",
+        "pages",
+        "page_titles",
+        "revisions",
+        "sync_state",
+        "imports",
+    }
+
+
+def test_wal_mode_and_busy_timeout(fresh_db):
+    assert fresh_db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert fresh_db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+
+
+def test_text_round_trip_through_delta_chain(fresh_db, monkeypatch):
+    monkeypatch.setattr(codec, "KEYFRAME_INTERVAL", 3)
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    texts = [f"{{{{Infobox|casualties = {n} killed}}}}\n" + "body " * 500 for n in range(10)]
+    writer = fresh_db.writer(page)
+    assert writer.write([rev(i + 1, t) for i, t in enumerate(texts[:4])]) == 4
+    assert writer.write([rev(i + 1, t) for i, t in enumerate(texts)]) == 6  # 4 were known
+    rows = list(fresh_db.db.query("SELECT revid, delta_base, chain_depth FROM revisions"))
+    assert [r["chain_depth"] for r in rows] == [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
+    assert [r["delta_base"] for r in rows][:3] == [None, 1, 2]
+    for i, text in enumerate(texts):
+        assert fresh_db.text(page, i + 1) == text.encode()
+    # deltas are tiny compared to the text
+    sizes = [r[0] for r in fresh_db.conn.execute("SELECT LENGTH(content) FROM revisions")]
+    assert max(sizes[1:3]) < len(texts[1]) / 20
+
+
+def test_new_writer_continues_the_chain_from_the_database(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    fresh_db.writer(page).write([rev(1, "alpha " * 100)])
+    fresh_db.writer(page).write([rev(2, "alpha " * 100 + "beta")])
+    row = fresh_db.conn.execute("SELECT delta_base FROM revisions WHERE revid = 2").fetchone()
+    assert row[0] == 1
+    assert fresh_db.text(page, 2) == ("alpha " * 100 + "beta").encode()
+
+
+def test_out_of_order_inserts_decode(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    writer = fresh_db.writer(page)
+    writer.write([rev(50, "newest text")])
+    writer.write([rev(10, "oldest text", ts="2020-01-01T00:00:00Z")])
+    assert fresh_db.text(page, 10) == b"oldest text"
+    assert fresh_db.text(page, 50) == b"newest text"
+    assert [r["revid"] for r in fresh_db.revisions(page)] == [10, 50]
+
+
+def test_hidden_revision_has_flags_and_no_content(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    writer = fresh_db.writer(page)
+    writer.write(
+        [rev(1, "one"), rev(2, None, userhidden=True, commenthidden=True), rev(3, "three")]
+    )
+    assert fresh_db.text(page, 2) is None
+    assert fresh_db.text(page, 3) == b"three"
+    meta = fresh_db.revision(page, 2)
+    assert (meta["texthidden"], meta["userhidden"], meta["commenthidden"]) == (True, True, True)
+    # the delta of revision 3 skips the hidden one
+    assert (
+        fresh_db.conn.execute("SELECT delta_base FROM revisions WHERE revid=3").fetchone()[0] == 1
+    )
+    with pytest.raises(KeyError):
+        fresh_db.text(page, 99)
+
+
+def test_sha1_and_size_are_computed_when_missing(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    fresh_db.writer(page).write([rev(1, "é")])
+    meta = fresh_db.revision(page, 1)
+    assert meta["sha1"] == hashlib.sha1("é".encode()).hexdigest()
+    assert meta["size"] == 2
+
+
+def test_failed_batch_writes_nothing_and_writer_recovers(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    writer = fresh_db.writer(page)
+    writer.write([rev(1, "one")])
+    with pytest.raises(sqlite3.IntegrityError):
+        # a NULL timestamp violates NOT NULL: the whole batch and its sync state roll back
+        writer.write([rev(2, "two"), Revision(revid=3, timestamp=None, text="x")],
+                     sync={"backfill_cursor": 3})  # fmt: skip
+    assert fresh_db.revision_count(page) == 1
+    assert fresh_db.sync_state(page)["backfill_cursor"] is None
+    writer.write([rev(2, "two")])
+    assert fresh_db.text(page, 2) == b"two"
+
+
+def test_title_history_follows_the_page_id(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Old name", seen_at="2024-01-01T00:00:00Z")
+    moved = fresh_db.upsert_page("enwiki", 7, "New name", seen_at="2024-02-01T00:00:00Z")
+    assert moved.id == page.id and moved.title == "New name"
+    assert [t["title"] for t in fresh_db.title_history(moved)] == ["Old name", "New name"]
+    assert fresh_db.find_pages("Old name") == [moved]  # a former title still finds it
+    assert fresh_db.find_pages("New name") == [moved]
+
+
+def test_status_summarises_each_page(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example", tracked=True)
+    fresh_db.upsert_page("enwiki", 8, "Empty")
+    fresh_db.writer(page).write(
+        [rev(5, "a"), rev(9, "ab"), rev(3, None, ts="2020-01-01T00:00:00Z")]
+    )
+    fresh_db.update_sync_state(page, last_poll="2024-12-02T00:00:00Z")
+    rows = {r["title"]: r for r in fresh_db.status()}
+    assert rows["Example"]["revisions"] == 3
+    assert rows["Example"]["first_revid"] == 3 and rows["Example"]["last_revid"] == 9
+    assert rows["Example"]["first_timestamp"] == "2020-01-01T00:00:00Z"
+    assert rows["Example"]["last_poll"] == "2024-12-02T00:00:00Z"
+    assert rows["Example"]["storage_bytes"] == fresh_db.storage_bytes(page) > 0
+    assert rows["Empty"]["revisions"] == 0 and rows["Empty"]["last_revid"] is None

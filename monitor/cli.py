@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
@@ -89,15 +90,25 @@ class Context:
         if len(pages) > 1:
             wikis = ", ".join(p.wiki for p in pages)
             raise UnknownTitle(f"{wanted!r} is stored for several wikis ({wikis}): add --wiki")
-        stored = store.pages()
-        listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in stored[:20])
-        more = f" and {len(stored) - 20} more" if len(stored) > 20 else ""
-        raise UnknownTitle(
-            f"no stored article {wanted!r}"
-            + (f" on {wiki}" if wiki else "")
-            + (f". Stored: {listing}{more}" if stored else ". Nothing is stored yet")
-            + ". Track it with `wikimon add TITLE`"
-        )
+        raise UnknownTitle(_unknown_title_message(store, wanted, wiki))
+
+
+def _unknown_title_message(store: Store, wanted: str, wiki: str | None) -> str:
+    """Say what is there instead: near misses first, then the tracked articles."""
+    stored = store.pages(wiki=wiki)
+    message = f"no stored article {wanted!r}" + (f" on {wiki}" if wiki else "")
+    if not stored:
+        return message + ". Nothing is stored yet: `wikimon add TITLE` or `wikimon import FILE`"
+    titles = [p.title for p in stored]
+    near = [t for t in titles if t.casefold() == wanted.casefold()]
+    near += [t for t in difflib.get_close_matches(wanted, titles, n=3) if t not in near]
+    if near:
+        message += ". Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
+    tracked = [p for p in stored if p.tracked] or stored
+    label = "Tracked" if tracked[0].tracked else "Stored"
+    listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in tracked[:10])
+    more = f" and {len(tracked) - 10} more (see `wikimon status`)" if len(tracked) > 10 else ""
+    return f"{message} {label}: {listing}{more}. Track another with `wikimon add TITLE`"
 
 
 class WikimonGroup(click.Group):
@@ -209,7 +220,11 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
             if result.added:
                 click.echo(
                     f"{name}: {result.added} new revision{'s' if result.added != 1 else ''} "
-                    f"({result.first_revid} … {result.last_revid})"
+                    + (
+                        f"({result.first_revid} … {result.last_revid})"
+                        if result.added > 1
+                        else f"({result.last_revid})"
+                    )
                 )
             else:
                 click.echo(f"{name}: no new revisions")

@@ -121,14 +121,15 @@ def fetch_newer(store: Store, client: WikiClient, page: Page) -> PollResult:
         result.added = _fetch_newest(store, client, page)
         return result
     writer = store.writer(page)
-    # rvstart is inclusive: revisions sharing the newest timestamp come again and are skipped.
+    # rvstart is inclusive, and revisions saved in the same second as the newest stored one
+    # may be older than it: only those after it in (timestamp, revid) order are new.
+    newest = (latest["timestamp"], latest["revid"])
     for batch in client.revisions(page.page_id, start=latest["timestamp"]):
-        revisions = [revision_from_api(r) for r in batch]
+        revisions = [revision_from_api(r) for r in batch if (r["timestamp"], r["revid"]) > newest]
         added = writer.write(revisions, sync={"last_poll": utcnow(), "last_error": None})
         if added:
-            new = [r.revid for r in revisions if r.revid != latest["revid"]]
-            result.first_revid = result.first_revid or new[0]
-            result.last_revid = new[-1]
+            result.first_revid = result.first_revid or revisions[0].revid
+            result.last_revid = revisions[-1].revid
         result.added += added
     return result
 

@@ -1,0 +1,294 @@
+"""WikiClient's retry behaviour against a scripted stdlib HTTP server on loopback.
+
+A real MediaWiki cannot be made to answer 429, 503 or HTML on api.php, so these cases use a
+tiny ``http.server`` that plays a per-test script of responses and records every request.
+Sleeping is recorded, never done. (maxlag against the real wiki: test_sync_mediawiki.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from monitor import __version__
+from monitor.api import RetryPolicy, WikiClient
+from monitor.errors import WikiError
+
+CONTACT = "tests@example.org"
+USER_AGENT = f"wikimon/{__version__} ({CONTACT})"
+OK_BODY = {"batchcomplete": True, "query": {"pages": [{"pageid": 7, "ns": 0, "title": "A"}]}}
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | dict[str, Any] | list[Any] = field(default_factory=lambda: OK_BODY)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (timeouts)
+
+
+class ScriptedServer:
+    """Answers request n with ``script[n]`` (the last reply repeats) and records requests."""
+
+    def __init__(self, script: list[Reply]):
+        self.script = script
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+                with server._lock:
+                    n = len(server.requests)
+                    server.requests.append(
+                        {
+                            "method": "GET",
+                            "path": urlsplit(self.path).path,
+                            "params": dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
+                            "ua": self.headers.get("User-Agent"),
+                        }
+                    )
+                    reply = server.script[min(n, len(server.script) - 1)]
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body
+                if not isinstance(body, bytes):
+                    body = json.dumps(body).encode()
+                self.send_response(reply.status)
+                content_type = "application/json" if body[:1] in (b"{", b"[") else "text/html"
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out
+                    pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                with server._lock:
+                    server.requests.append({"method": "POST", "path": self.path})
+                self.send_response(405)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/w/api.php"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> ScriptedServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    servers: list[ScriptedServer] = []
+
+    def start(*script: Reply) -> ScriptedServer:
+        server = ScriptedServer(list(script)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def client(url: str, sleeps: list[float], **policy: Any) -> WikiClient:
+    return WikiClient(url, CONTACT, RetryPolicy(**policy), sleep=sleeps.append)
+
+
+def assert_polite(server: ScriptedServer) -> None:
+    for request in server.requests:
+        assert request["method"] == "GET"
+        assert request["path"] == "/w/api.php"
+        assert request["ua"] == USER_AGENT
+        assert request["params"]["maxlag"] == "5"
+        assert request["params"]["format"] == "json"
+        assert request["params"]["formatversion"] == "2"
+
+
+def assert_one_line(message: str) -> None:
+    assert "\n" not in message and "Traceback" not in message, message
+
+
+def jittered(value: float, expected: float) -> bool:
+    """``value`` is ``expected`` give or take the ±20 % jitter."""
+    return expected * 0.8 - 1e-9 <= value <= expected * 1.2 + 1e-9
+
+
+# --- successes after retries ------------------------------------------------------------------
+
+
+def test_429_waits_for_retry_after_then_succeeds(serve) -> None:
+    server = serve(Reply(429, b"Too many requests", {"Retry-After": "3"}), Reply())
+    sleeps: list[float] = []
+    result = client(server.url, sleeps, max_tries=3, backoff=0.01).call(action="query")
+    assert result == OK_BODY
+    assert sleeps == [3.0]  # Retry-After wins over the 0.01 s backoff
+    assert len(server.requests) == 2
+    assert_polite(server)
+    assert server.requests[0]["params"] == server.requests[1]["params"]
+
+
+def test_503_backoff_doubles(serve) -> None:
+    server = serve(Reply(503, b"busy"), Reply(503, b"busy"), Reply())
+    sleeps: list[float] = []
+    result = client(server.url, sleeps, max_tries=5, backoff=1.0).call(action="query")
+    assert result == OK_BODY
+    assert len(server.requests) == 3
+    assert len(sleeps) == 2
+    assert jittered(sleeps[0], 1.0), sleeps
+    assert jittered(sleeps[1], 2.0), sleeps
+    assert_polite(server)
+
+
+def test_retry_after_on_503_is_honoured_and_shorter_one_loses_to_backoff(serve) -> None:
+    server = serve(
+        Reply(503, b"busy", {"Retry-After": "10"}),
+        Reply(502, b"bad gateway", {"Retry-After": "1"}),
+        Reply(429, b"slow down", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+        Reply(),
+    )
+    sleeps: list[float] = []
+    assert client(server.url, sleeps, max_tries=4, backoff=4.0).call(action="query") == OK_BODY
+    assert len(sleeps) == 3
+    assert sleeps[0] == 10.0  # Retry-After above the 4 s backoff
+    assert jittered(sleeps[1], 8.0), sleeps  # Retry-After: 1 is shorter than the backoff
+    assert jittered(sleeps[2], 16.0), sleeps  # an HTTP date: our own backoff applies
+    assert len(server.requests) == 4
+
+
+def test_backoff_is_capped_at_max_delay(serve) -> None:
+    server = serve(Reply(500, b"oops"), Reply(500, b"oops"), Reply(500, b"oops"), Reply())
+    sleeps: list[float] = []
+    wiki = client(server.url, sleeps, max_tries=4, backoff=50.0, max_delay=60.0)
+    assert wiki.call(action="query") == OK_BODY
+    assert len(sleeps) == 3
+    assert jittered(sleeps[0], 50.0)
+    assert jittered(sleeps[1], 60.0) and jittered(sleeps[2], 60.0), sleeps
+
+
+# --- failures: one-line WikiError ---------------------------------------------------------------
+
+
+def test_always_503_gives_up_after_exactly_max_tries(serve) -> None:
+    server = serve(Reply(503, b"<html>Service Unavailable</html>"))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps, max_tries=4, backoff=0.5).call(action="query")
+    assert str(error.value) == (
+        f"{server.url}: HTTP 503 after 4 tries; is the wiki reachable? Try again later"
+    )
+    assert len(server.requests) == 4
+    assert len(sleeps) == 3
+    assert [jittered(s, e) for s, e in zip(sleeps, (0.5, 1.0, 2.0), strict=True)] == [True] * 3
+    assert_polite(server)
+
+
+def test_html_with_200_is_a_wiki_error_naming_the_url(serve) -> None:
+    page = b"<!DOCTYPE html>\n<html>\n<head><title>Welcome</title></head></html>\n"
+    server = serve(Reply(200, page))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps, max_tries=3).call(action="query")
+    message = str(error.value)
+    assert message.startswith(f"{server.url} did not answer with MediaWiki API JSON")
+    assert "<!DOCTYPE html> <html>" in message
+    assert message.endswith("check the wiki's api: URL in the config")
+    assert_one_line(message)
+    assert (len(server.requests), sleeps) == (1, [])  # not retried: it will not get better
+
+
+@pytest.mark.parametrize("status", [404, 403, 400])
+def test_4xx_is_a_wiki_error_without_retries(serve, status: int) -> None:
+    server = serve(Reply(status, b"<html>Not here</html>"))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps, max_tries=3).call(action="query")
+    assert str(error.value) == (
+        f"{server.url} answered HTTP {status}; check the api: URL in the config"
+    )
+    assert (len(server.requests), sleeps) == (1, [])
+
+
+def test_api_error_is_a_wiki_error(serve) -> None:
+    body = {"error": {"code": "badvalue", "info": 'Unrecognized value for parameter "prop".'}}
+    server = serve(Reply(200, body))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps).call(action="query", prop="nonsense")
+    assert str(error.value) == (
+        f'{server.url}: API error badvalue: Unrecognized value for parameter "prop".'
+    )
+    assert (len(server.requests), sleeps) == (1, [])
+    assert server.requests[0]["params"]["prop"] == "nonsense"
+
+
+def test_json_that_is_not_an_api_result(serve) -> None:
+    server = serve(Reply(200, [1, 2, 3]))
+    with pytest.raises(WikiError) as error:
+        client(server.url, []).call(action="query")
+    assert str(error.value) == f"{server.url} answered JSON that is not an API result"
+
+
+def test_refused_connection_is_retried_then_a_wiki_error() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/w/api.php"
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(url, sleeps, max_tries=3, backoff=0.25).call(action="query")
+    assert str(error.value) == (
+        f"{url}: cannot connect (ConnectionError) after 3 tries; "
+        "is the wiki reachable? Try again later"
+    )
+    assert len(sleeps) == 2
+    assert jittered(sleeps[0], 0.25) and jittered(sleeps[1], 0.5), sleeps
+
+
+def test_timeout_is_retried_then_a_wiki_error(serve) -> None:
+    server = serve(Reply(200, OK_BODY, delay=1.0))
+    sleeps: list[float] = []
+    started = time.monotonic()
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps, max_tries=2, backoff=0.1, timeout=0.2).call(action="query")
+    assert time.monotonic() - started < 0.9  # did not wait for the slow answers
+    assert str(error.value) == (
+        f"{server.url}: cannot connect (ReadTimeout) after 2 tries; "
+        "is the wiki reachable? Try again later"
+    )
+    assert len(server.requests) == 2
+    assert len(sleeps) == 1
+
+
+def test_query_follows_continuation(serve) -> None:
+    first = {"continue": {"rvcontinue": "20240101|42", "continue": "||"},
+             "query": {"pages": [{"pageid": 7, "revisions": [{"revid": 41}]}]}}  # fmt: skip
+    last = {"batchcomplete": True,
+            "query": {"pages": [{"pageid": 7, "revisions": [{"revid": 42}]}]}}  # fmt: skip
+    server = serve(Reply(200, first), Reply(200, last))
+    batches = list(client(server.url, []).revisions(7))
+    assert batches == [[{"revid": 41}], [{"revid": 42}]]
+    assert [r["params"].get("rvcontinue") for r in server.requests] == [None, "20240101|42"]
+    assert [r["params"]["continue"] for r in server.requests] == ["", "||"]
+    assert {r["params"]["rvlimit"] for r in server.requests} == {"50"}
+    assert_polite(server)

@@ -35,8 +35,11 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(tmp_path: Path, db_path: Path):
-    """Run the CLI in-process: run("status", "--json") -> click Result (exit_code, output)."""
+def run(tmp_path: Path, db_path: Path, monkeypatch):
+    """Run the CLI in-process: run("status", "--json") -> click Result (exit_code, output).
+
+    The working directory is tmp_path, so the checkout's config.yaml is not picked up."""
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 
     def invoke(*args: str, config: Path | None = None, db: Path | None = db_path):

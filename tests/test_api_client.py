@@ -7,6 +7,7 @@ Sleeping is recorded, never done. (maxlag against the real wiki: test_sync_media
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -47,13 +48,14 @@ class ScriptedServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+                url = urlsplit(self.path)
                 with server._lock:
                     n = len(server.requests)
                     server.requests.append(
                         {
                             "method": "GET",
-                            "path": urlsplit(self.path).path,
-                            "params": dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
+                            "path": url.path,
+                            "params": dict(parse_qsl(url.query, keep_blank_values=True)),
                             "ua": self.headers.get("User-Agent"),
                         }
                     )
@@ -70,10 +72,8 @@ class ScriptedServer:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out
-                    pass
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)  # fails when the client timed out
 
             def do_POST(self) -> None:  # noqa: N802
                 with server._lock:
@@ -86,7 +86,9 @@ class ScriptedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/w/api.php"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     def __enter__(self) -> ScriptedServer:
         self.thread.start()

@@ -90,7 +90,7 @@ def test_title_matching_is_case_sensitive_after_the_first_letter(imported):
     result = imported("revisions", "2024 syrian opposition offensives")
     assert result.exit_code == 1
     assert "no stored article '2024 syrian opposition offensives'" in result.output
-    assert f"Stored: '{TITLE}' (enwiki)" in result.output  # lists what is tracked
+    assert f"Did you mean '{TITLE}'? Stored: '{TITLE}' (enwiki)." in result.output
 
 
 def test_first_letter_is_case_insensitive(run, tmp_path):

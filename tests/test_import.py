@@ -241,3 +241,14 @@ def test_kill_9_during_import_then_rerun_completes(wikimon_process, tmp_path):
     page = store.pages()[0]
     for revision in revisions_in(BIG_HISTORY)[::50]:
         assert store.text(page, revision.revid) == revision.text.encode()
+
+
+def test_wiki_option_and_configured_host(run, db_path, tmp_path):
+    assert run("import", "--wiki", "mirror", str(SAMPLE_HISTORY)).exit_code == 0
+    config = tmp_path / "config.yaml"
+    config.write_text("wikis:\n  en:\n    api: https://en.wikipedia.org/w/api.php\n")
+    other = tmp_path / "other.db"
+    result = run("import", str(SAMPLE_HISTORY), config=config, db=other)
+    assert "(en)" in result.output  # matched by the export's host, not its dbname
+    assert [p.wiki for p in Store(db_path).pages()] == ["mirror"]
+    assert [p.wiki for p in Store(other).pages()] == ["en"]

@@ -252,9 +252,7 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
 # --- 4. one prop=info request for all tracked pages; polite requests ---------------------------
 
 
-def test_poll_batches_change_detection_and_is_polite(
-    mediawiki: TestWiki, run, cfg: Path
-) -> None:
+def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, cfg: Path) -> None:
     ok(run("add", ARTICLE, config=cfg))
     ok(run("add", SECOND_ARTICLE, config=cfg))
     new = mediawiki.edit(SECOND_ARTICLE, "Changed.", summary="change")
@@ -263,8 +261,7 @@ def test_poll_batches_change_detection_and_is_polite(
 
     out = ok(run("poll", config=cfg))
     assert out == (
-        f"local: {ARTICLE!r}: no new revisions\n"
-        f"local: {SECOND_ARTICLE!r}: 1 new revision (166)\n"
+        f"local: {ARTICLE!r}: no new revisions\nlocal: {SECOND_ARTICLE!r}: 1 new revision (166)\n"
     )
     requests = mediawiki.api_requests()[seen:]
     assert [r["ua"] for r in requests] == [USER_AGENT] * len(requests)
@@ -339,9 +336,7 @@ def test_backfill_keeps_revision_deleted_parts_out(
 # --- 6. page moves ------------------------------------------------------------------------------
 
 
-def test_poll_follows_a_move_by_page_id(
-    mediawiki: TestWiki, run, cfg: Path, db_path: Path
-) -> None:
+def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_path: Path) -> None:
     new_title = "Syrian opposition offensives of 2024"
     ok(run("add", ARTICLE, config=cfg))
     mediawiki.move(ARTICLE, new_title, reason="better title")
@@ -489,7 +484,9 @@ class _HTMLHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def html_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _HTMLHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
@@ -615,7 +612,7 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
         store.close()
 
 
-# --- 12. backfill --since, then the rest -----------------------------------------------------------
+# --- 12. backfill --since, then the rest ---------------------------------------------------
 
 
 def test_backfill_since_then_plain_backfill_completes_the_history(

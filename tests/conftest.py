@@ -71,3 +71,14 @@ def copy_sample(tmp_path: Path) -> Path:
     target = tmp_path / SAMPLE_HISTORY.name
     shutil.copy(SAMPLE_HISTORY, target)
     return target
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI (WIKIMON_REQUIRE_ALL=1, set by .ci/run) a skipped test is a failed test:
+    a missing dependency must not pass silently."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("WIKIMON_REQUIRE_ALL") and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but WIKIMON_REQUIRE_ALL forbids skips: {report.longrepr}"

@@ -252,3 +252,31 @@ def test_wiki_option_and_configured_host(run, db_path, tmp_path):
     assert "(en)" in result.output  # matched by the export's host, not its dbname
     assert [p.wiki for p in Store(db_path).pages()] == ["mirror"]
     assert [p.wiki for p in Store(other).pages()] == ["en"]
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    """On a terminal `import` draws a progress bar on stderr; in a pipe it prints none."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    db = tmp_path / "p.db"
+    command = [sys.executable, "-m", "monitor", "--db", str(db), "import", str(SAMPLE_HISTORY)]
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, cwd=tmp_path)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    os.close(leader)
+    assert b"history.xml.xz" in seen and b"100%" in seen
+    piped = subprocess.run(command, capture_output=True, cwd=tmp_path)
+    assert piped.returncode == 0 and b"%" not in piped.stderr

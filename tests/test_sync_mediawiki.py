@@ -132,12 +132,15 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
 
 
 def count_revisions(db: Path) -> int:
-    if not db.exists():
+    """How many revisions a running wikimon has committed so far (0 while it creates the
+    database: a read-only connection cannot open it before it exists in WAL mode)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:
         return 0
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
         return conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
+    except sqlite3.OperationalError:  # no revisions table yet
         return 0
     finally:
         conn.close()
@@ -253,8 +256,17 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
 
 
 def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, cfg: Path) -> None:
+    seen = len(mediawiki.api_requests())  # the fixture's own start-up check
     ok(run("add", ARTICLE, config=cfg))
     ok(run("add", SECOND_ARTICLE, config=cfg))
+    adds = mediawiki.api_requests()[seen:]
+    # each add: prop=info for the title, then its current revision
+    assert [(r["params"]["prop"], r["params"].get("titles", r["params"].get("pageids")))
+            for r in adds] == [
+        ("info", ARTICLE), ("revisions", str(ARTICLE_PAGE_ID)),
+        ("info", SECOND_ARTICLE), ("revisions", str(SECOND_PAGE_ID)),
+    ]  # fmt: skip
+    assert {(r["ua"], r["params"]["maxlag"]) for r in adds} == {(USER_AGENT, "5")}
     new = mediawiki.edit(SECOND_ARTICLE, "Changed.", summary="change")
     assert new == 166
     seen = len(mediawiki.api_requests())
@@ -277,11 +289,15 @@ def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, c
     assert [r["revid"] for r in stored_json(run, SECOND_ARTICLE, cfg)] == [34, 166]
     assert [r["revid"] for r in stored_json(run, ARTICLE, cfg)] == [31]
 
-    # add and backfill are as polite as poll
+    # backfill is as polite: the older revisions (one request of 50), then newer ones
     seen = len(mediawiki.api_requests())
     ok(run("backfill", ARTICLE, config=cfg))
     requests = mediawiki.api_requests()[seen:]
-    assert len(requests) >= 2
+    assert [(r["params"]["prop"], r["params"]["pageids"], r["params"]["rvlimit"],
+             r["params"].get("rvstart")) for r in requests] == [
+        ("revisions", str(ARTICLE_PAGE_ID), "50", None),
+        ("revisions", str(ARTICLE_PAGE_ID), "50", "2024-11-28T08:40:00Z"),
+    ]  # fmt: skip
     assert {(r["ua"], r["params"]["maxlag"]) for r in requests} == {(USER_AGENT, "5")}
 
 
@@ -313,7 +329,9 @@ def test_backfill_keeps_revision_deleted_parts_out(
         assert stored.pop(hidden) is None
         assert row["sha1"] is None
         assert (row["user"], row["comment"]) == (wiki[hidden]["user"], wiki[hidden]["comment"])
+        before = snapshot(db_path)
         result = run("wikitext", ARTICLE, "--rev", str(hidden), config=cfg)
+        assert snapshot(db_path) == before
         assert result.exit_code == 1
         assert result.stdout == ""
         assert one_line(result.stderr) == (
@@ -570,14 +588,14 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
         proc.kill()
         proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    stored_at_kill = count_revisions(db_path)
-    assert 50 <= stored_at_kill < LONG_HISTORY_REVISIONS
-    store = Store(db_path)
+    store = Store(db_path)  # what the killed process committed
     try:
         (page,) = store.find_pages(LONG_HISTORY)
+        stored_at_kill = store.revision_count(page)
         assert store.sync_state(page)["backfill_cursor"] is not None  # really mid-backfill
     finally:
         store.close()
+    assert stored_at_kill in (51, 101)  # the current revision, then 50 per request
 
     mediawiki.slow_api(None)
     proc = wikimon_process(*base, "backfill", LONG_HISTORY)

@@ -56,19 +56,23 @@ class _BackoffSleeper(mwclient.sleep.Sleeper):
         self.retries += 1
         if self.retries > self.max_retries:
             raise mwclient.errors.MaximumRetriesExceeded(self, self.args)
-        delay = min(self.policy.backoff * 2 ** (self.retries - 1), self.policy.max_delay)
+        delay = self.policy.backoff * 2 ** (self.retries - 1)
         delay *= random.uniform(0.8, 1.2)  # spread retries of many clients
-        self._sleep(max(delay, float(min_time or 0)))
+        self._sleep(max(min(delay, self.policy.max_delay), float(min_time or 0)))
 
 
 class _BackoffSleepers(mwclient.sleep.Sleepers):
+    """Hands mwclient the sleeper of the request in progress, so that lag retries (which
+    mwclient handles) and 429/5xx/network retries (ours) share one count of tries."""
+
     def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None]):
         super().__init__(policy.max_tries - 1, policy.backoff)
         self.policy = policy
         self.sleep = sleep
+        self.current: _BackoffSleeper | None = None
 
     def make(self, args: Any = None) -> _BackoffSleeper:
-        return _BackoffSleeper(args, self.policy, self.sleep)
+        return self.current or _BackoffSleeper(args, self.policy, self.sleep)
 
 
 class WikiClient:
@@ -99,11 +103,19 @@ class WikiClient:
     def call(self, **params: Any) -> dict[str, Any]:
         """One API request (GET, JSON, formatversion 2, maxlag=5), retried politely."""
         data = {"format": "json", "formatversion": "2", "maxlag": "5", **params}
-        sleeper = self.site.sleepers.make(data)
+        sleepers = self.site.sleepers
+        sleeper = sleepers.make(data)
+        sleepers.current = sleeper
+        try:
+            body = self._request(data, sleeper)
+        finally:
+            sleepers.current = None
+        return self._decode(body)
+
+    def _request(self, data: dict[str, Any], sleeper: _BackoffSleeper) -> str:
         while True:
             try:
-                body = self.site.raw_call("api", data, retry_on_error=False, http_method="GET")
-                break
+                return self.site.raw_call("api", data, retry_on_error=False, http_method="GET")
             except requests.HTTPError as error:
                 response = error.response
                 status = response.status_code if response is not None else 0
@@ -122,6 +134,11 @@ class WikiClient:
                 ) from None
             except requests.RequestException as error:
                 raise WikiError(f"{self.api_url}: request failed ({error})") from None
+            except (TypeError, ValueError):
+                # mwclient's int() of a lagged answer's Retry-After: the header is malformed
+                self._wait(sleeper, "database lag (malformed Retry-After)", 5)
+
+    def _decode(self, body: str) -> dict[str, Any]:
         try:
             result = json.loads(body)
         except ValueError:

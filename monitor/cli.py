@@ -217,6 +217,13 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                 continue
             if result.renamed_from:
                 click.echo(f"{name}: moved from {result.renamed_from!r}")
+            if result.became_redirect:
+                click.echo(
+                    f"Warning: {name} is now a redirect to {result.became_redirect!r}; its "
+                    f"history is kept. To follow the article: wikimon add "
+                    f"{_quote(result.became_redirect)}",
+                    err=True,
+                )
             if result.added:
                 click.echo(
                     f"{name}: {result.added} new revision{'s' if result.added != 1 else ''} "

@@ -27,6 +27,7 @@ class PollResult:
     first_revid: int | None = None
     last_revid: int | None = None
     renamed_from: str | None = None
+    became_redirect: str | None = None  # the page was turned into a redirect to this title
     problem: str | None = None
 
 
@@ -155,19 +156,23 @@ def poll_pages(
                 store.update_sync_state(page, last_poll=utcnow(), last_error=problem)
                 results.append(PollResult(page, problem=problem))
                 continue
-            renamed_from = None
+            renamed_from = became_redirect = None
             if info["title"] != page.title:
                 renamed_from = page.title
                 page = store.upsert_page(wiki, page.page_id, info["title"], info.get("ns", 0))
             if bool(info.get("redirect")) != bool(page.redirect_to):
-                store.set_redirect(page, info["title"] if info.get("redirect") else None)
+                target = _redirect_target(client, info["title"]) if info.get("redirect") else None
+                store.set_redirect(page, target)
+                page = store.page(page.id)
+                became_redirect = target
             latest = store.latest_revision(page)
             if latest is not None and latest["revid"] == info.get("lastrevid"):
                 store.update_sync_state(page, last_poll=utcnow(), last_error=None)
-                results.append(PollResult(page, renamed_from=renamed_from))
-                continue
-            result = fetch_newer(store, client, page)
+                result = PollResult(page)
+            else:
+                result = fetch_newer(store, client, page)
             result.renamed_from = renamed_from
+            result.became_redirect = became_redirect
             results.append(result)
     return results
 
@@ -181,6 +186,7 @@ def backfill_page(
     Resumable: the cursor is committed with each batch, and a re-run continues there.
     """
     result = BackfillResult(page)
+    requested_since = since
     state = store.sync_state(page)
     earliest = store.earliest_revision(page)
     if state["backfill_cursor"] is not None:
@@ -226,5 +232,12 @@ def backfill_page(
         backfill_since=None,
         **({"history_complete": 1} if since is None else {}),
     )
+    if result.resumed and since != requested_since:
+        # The interrupted run had another --since: it is finished; now do what was asked.
+        again = backfill_page(store, client, page, requested_since)
+        again.added += result.added
+        again.batches[:0] = result.batches
+        again.resumed = True
+        return again
     result.caught_up = fetch_newer(store, client, page)
     return result

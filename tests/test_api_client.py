@@ -185,7 +185,7 @@ def test_backoff_is_capped_at_max_delay(serve) -> None:
     assert wiki.call(action="query") == OK_BODY
     assert len(sleeps) == 3
     assert jittered(sleeps[0], 50.0)
-    assert jittered(sleeps[1], 60.0) and jittered(sleeps[2], 60.0), sleeps
+    assert sleeps[1:] == [60.0, 60.0]  # the cap holds after the jitter
 
 
 # --- failures: one-line WikiError ---------------------------------------------------------------
@@ -294,3 +294,27 @@ def test_query_follows_continuation(serve) -> None:
     assert [r["params"]["continue"] for r in server.requests] == ["", "||"]
     assert {r["params"]["rvlimit"] for r in server.requests} == {"50"}
     assert_polite(server)
+
+
+LAGGED = {"error": {"code": "maxlag", "info": "Waiting for a database server: 7 seconds lagged."}}
+
+
+def test_lag_and_5xx_share_one_count_of_tries(serve) -> None:
+    server = serve(
+        Reply(503),
+        Reply(200, LAGGED, {"X-Database-Lag": "7", "Retry-After": "5"}),
+        Reply(503),
+        Reply(),
+    )
+    sleeps: list[float] = []
+    with pytest.raises(WikiError):
+        client(server.url, sleeps, max_tries=2, backoff=1).call(action="query")
+    assert len(server.requests) == 2  # not 3: the lag retry counts against max_tries
+
+
+def test_malformed_retry_after_on_a_lagged_answer_is_retried(serve) -> None:
+    server = serve(Reply(200, LAGGED, {"X-Database-Lag": "7", "Retry-After": "soon"}), Reply())
+    sleeps: list[float] = []
+    result = client(server.url, sleeps, max_tries=3, backoff=1).call(action="query")
+    assert result == OK_BODY
+    assert sleeps == [5]  # the lag default, not a traceback from mwclient

@@ -661,3 +661,65 @@ def test_backfill_since_then_plain_backfill_completes_the_history(
         assert store.sync_state(page)["history_complete"] == 1
     finally:
         store.close()
+
+
+def test_interrupted_backfill_since_is_finished_then_a_plain_backfill_goes_on(
+    mediawiki: TestWiki, wikimon_process, cfg: Path, db_path: Path
+) -> None:
+    base = ["--config", str(cfg), "--db", str(db_path)]
+    since = long_history()[20]["timestamp"]  # 110 revisions from here: three requests
+    mediawiki.slow_api(400)
+    proc = wikimon_process(*base, "backfill", LONG_HISTORY, "--since", since)
+    try:
+        deadline = time.monotonic() + 60
+        while count_revisions(db_path) < 50:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "backfill made no progress"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.communicate()
+    stored_at_kill = count_revisions(db_path)
+    assert stored_at_kill in (51, 101)
+    mediawiki.slow_api(None)
+
+    # A plain backfill first finishes the interrupted --since run, then fetches the rest.
+    proc = wikimon_process(*base, "backfill", LONG_HISTORY)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, b"")
+    added = LONG_HISTORY_REVISIONS - stored_at_kill
+    assert out.decode() == (
+        f"local: {LONG_HISTORY!r}: {added} older revisions stored (resumed), 0 newer; "
+        f"{LONG_HISTORY_REVISIONS} in all.\n"
+    )
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        revids = [r for (r,) in conn.execute("SELECT revid FROM revisions ORDER BY timestamp")]
+        complete = conn.execute("SELECT history_complete FROM sync_state").fetchone()[0]
+    finally:
+        conn.close()
+    assert revids == LONG_REVIDS and complete == 1
+
+
+def test_poll_reports_a_tracked_page_that_became_a_redirect(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path
+) -> None:
+    ok(run("add", ARTICLE, config=cfg))
+    revid = mediawiki.edit(ARTICLE, "#REDIRECT [[Second article]]", "merge")
+    result = run("poll", config=cfg)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({revid})\n"
+    assert result.stderr == (
+        f"Warning: local: {ARTICLE!r} is now a redirect to 'Second article'; its history is "
+        "kept. To follow the article: wikimon add 'Second article'\n"
+    )
+    store = Store(db_path)
+    try:
+        (page,) = store.find_pages(ARTICLE)
+        assert page.redirect_to == "Second article"
+        assert store.text(page, revid) == b"#REDIRECT [[Second article]]"
+    finally:
+        store.close()
+    # said once, not at every poll
+    assert run("poll", config=cfg).stderr == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlite_utils
@@ -15,7 +16,9 @@ MIGRATIONS: list[tuple[str, str]] = [
             name TEXT PRIMARY KEY,
             api_url TEXT,           -- https://en.wikipedia.org/w/api.php; NULL if only imported
             base_url TEXT,          -- siteinfo <base>, e.g. https://en.wikipedia.org/wiki/Main_Page
-            dbname TEXT
+            dbname TEXT,
+            case_sensitive INTEGER NOT NULL DEFAULT 0,  -- siteinfo <case>case-sensitive
+            namespaces TEXT          -- JSON list of namespace names (prefixes), when known
         );
         CREATE TABLE pages (
             id INTEGER PRIMARY KEY,  -- local key; revisions refer to it
@@ -25,6 +28,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             title TEXT NOT NULL,     -- current title
             tracked INTEGER NOT NULL DEFAULT 0,  -- polled by `poll` / `run`
             redirect_to TEXT,        -- set when the page itself became a redirect
+            deleted_at TEXT,         -- when a poll found the page gone from the wiki
             added_at TEXT NOT NULL,
             UNIQUE (wiki, page_id)
         );
@@ -47,7 +51,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             comment TEXT,
             minor INTEGER NOT NULL DEFAULT 0,
             size INTEGER,
-            sha1 TEXT,                -- hex SHA-1 of the UTF-8 text
+            sha1 TEXT,                -- hex SHA-1 of the UTF-8 text, as the source declared it
+            sha1_mismatch INTEGER NOT NULL DEFAULT 0,  -- stored text differs from that sha1
             texthidden INTEGER NOT NULL DEFAULT 0,
             userhidden INTEGER NOT NULL DEFAULT 0,
             commenthidden INTEGER NOT NULL DEFAULT 0,
@@ -81,21 +86,54 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
+class MigrationError(Exception):
+    pass
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit early)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations; returns the names of those applied now."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, script in MIGRATIONS:
-        if name in done:
-            continue
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        # One transaction per migration: a crash leaves it either applied and recorded, or not.
-        db.conn.executescript(
-            f"BEGIN;\n{script}\nINSERT INTO _migrations (name, applied_at) "
-            f"VALUES ('{name}', '{now}');\nCOMMIT;"
+    """Apply pending migrations; returns the names of those applied now.
+
+    Runs in one IMMEDIATE transaction, so several processes opening a new database at
+    once apply each migration exactly once; a crash leaves all of them or none.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
-        applied.append(name)
+        done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        unknown = done - {name for name, _ in MIGRATIONS}
+        if unknown:
+            raise MigrationError(
+                f"the database was written by a newer wikimon (migration {sorted(unknown)[0]}); "
+                "upgrade wikimon"
+            )
+        applied = []
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for name, script in MIGRATIONS:
+            if name in done:
+                continue
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now])
+            applied.append(name)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return applied

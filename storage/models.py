@@ -36,6 +36,7 @@ class Page:
     title: str
     tracked: bool
     redirect_to: str | None = None
+    deleted_at: str | None = None
 
 
 def sha1_hex(data: bytes) -> str:

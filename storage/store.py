@@ -7,8 +7,12 @@ revision it was compressed against, so any insertion order stays decodable.
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,14 +20,18 @@ from typing import Any
 import sqlite_utils
 
 from . import codec
-from .migrations import migrate
+from .migrations import MigrationError, migrate
 from .models import Page, Revision, sha1_hex
+
+APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
 
 REVISION_FIELDS = (
     "revid", "parent_revid", "timestamp", "user", "user_id", "anon", "comment", "minor",
     "size", "sha1", "texthidden", "userhidden", "commenthidden", "suppressed",
 )  # fmt: skip
-BOOLEAN_FIELDS = ("anon", "minor", "texthidden", "userhidden", "commenthidden", "suppressed")
+REVISION_FLAGS = ("anon", "minor", "texthidden", "userhidden", "commenthidden", "suppressed")
+BOOLEAN_FIELDS = (*REVISION_FLAGS, "sha1_mismatch")
+_REVISION_COLUMNS = ", ".join(f"[{name}]" for name in (*REVISION_FIELDS, "sha1_mismatch"))
 SYNC_FIELDS = (
     "last_poll", "last_error", "backfill_cursor", "backfill_stop", "backfill_since",
     "history_complete",
@@ -34,24 +42,67 @@ def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class StoreError(Exception):
+    """The database cannot be used: not a wikimon database, unreadable, or damaged."""
+
+
 class Store:
-    """A wikimon database. Opening it applies pending migrations."""
+    """A wikimon database. Opening it applies pending migrations.
+
+    Every write runs in an IMMEDIATE transaction (see :meth:`transaction`), so several
+    processes (the daemon, an import, a backfill) can share one file safely.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
-        self.db = sqlite_utils.Database(self.path)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot use this database ({error})") from None
+        except MigrationError as error:
+            raise StoreError(f"{self.path}: {error}") from None
+
+    def _open(self) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a database file")
+        self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=30))
         self.conn = self.db.conn
         # Wait for a concurrent writer (the daemon, an import) instead of failing at once.
         self.conn.execute("PRAGMA busy_timeout = 30000")
-        self.db.enable_wal()
+        application_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        if application_id != APPLICATION_ID and has_tables:
+            raise StoreError(f"{self.path} is a SQLite database, but not wikimon's")
+        for attempt in range(50):
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError:  # another process is switching it right now
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
         # In WAL mode NORMAL is crash-safe for the application; only an OS crash or power loss
         # can roll back the last commits, never corrupt the file.
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         migrate(self.db)
+        if application_id != APPLICATION_ID:
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: takes the write lock first (waiting up to the busy
+        timeout), so what the transaction reads cannot change before it writes."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     # -- wikis and pages -------------------------------------------------------------------
 
@@ -61,15 +112,22 @@ class Store:
         api_url: str | None = None,
         base_url: str | None = None,
         dbname: str | None = None,
+        case_sensitive: bool | None = None,
+        namespaces: list[str] | None = None,
     ) -> None:
         """Create the wiki row, or fill in what is newly known about it."""
-        with self.conn:
-            self.conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [name])
-            for column, value in (("api_url", api_url), ("base_url", base_url), ("dbname", dbname)):
+        known = {
+            "api_url": api_url,
+            "base_url": base_url,
+            "dbname": dbname,
+            "case_sensitive": None if case_sensitive is None else int(case_sensitive),
+            "namespaces": None if namespaces is None else json.dumps(namespaces),
+        }
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [name])
+            for column, value in known.items():
                 if value is not None:
-                    self.conn.execute(
-                        f"UPDATE wikis SET {column} = ? WHERE name = ?", [value, name]
-                    )
+                    conn.execute(f"UPDATE wikis SET {column} = ? WHERE name = ?", [value, name])
 
     def wikis(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM wikis ORDER BY name"))
@@ -87,16 +145,18 @@ class Store:
         *,
         tracked: bool | None = None,
         seen_at: str | None = None,
+        rename: bool = True,
     ) -> Page:
-        """Record a page by its wiki page id; a new title is kept in the title history."""
+        """Record a page by its wiki page id. A new title becomes the current one (unless
+        ``rename`` is false: e.g. an old export) and is kept in the title history."""
         seen_at = seen_at or utcnow()
-        with self.conn:
-            self.conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [wiki])
-            row = self.conn.execute(
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [wiki])
+            row = conn.execute(
                 "SELECT id, title FROM pages WHERE wiki = ? AND page_id = ?", [wiki, page_id]
             ).fetchone()
             if row is None:
-                cursor = self.conn.execute(
+                cursor = conn.execute(
                     "INSERT INTO pages (wiki, page_id, ns, title, tracked, added_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [wiki, page_id, ns, title, int(bool(tracked)), utcnow()],
@@ -104,23 +164,32 @@ class Store:
                 local_id = cursor.lastrowid
             else:
                 local_id = row[0]
-                if row[1] != title:
-                    self.conn.execute(
+                if row[1] != title and rename:
+                    conn.execute(
                         "UPDATE pages SET title = ?, ns = ? WHERE id = ?", [title, ns, local_id]
                     )
                 if tracked is not None:
-                    self.conn.execute(
+                    conn.execute(
                         "UPDATE pages SET tracked = ? WHERE id = ?", [int(tracked), local_id]
                     )
-            self.conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO page_titles (page, title, seen_at) VALUES (?, ?, ?)",
                 [local_id, title, seen_at],
             )
         return self.page(local_id)
 
     def set_redirect(self, page: Page, target: str | None) -> None:
-        with self.conn:
-            self.conn.execute("UPDATE pages SET redirect_to = ? WHERE id = ?", [target, page.id])
+        with self.transaction() as conn:
+            conn.execute("UPDATE pages SET redirect_to = ? WHERE id = ?", [target, page.id])
+
+    def mark_deleted(self, page: Page, when: str | None = None) -> Page:
+        """The page is gone from the wiki: keep its history, stop tracking it."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE pages SET deleted_at = ?, tracked = 0 WHERE id = ?",
+                [when or utcnow(), page.id],
+            )
+        return self.page(page.id)
 
     def page(self, local_id: int) -> Page:
         row = next(self.db.query("SELECT * FROM pages WHERE id = ?", [local_id]))
@@ -147,16 +216,19 @@ class Store:
             _page(row)
             for row in self.db.query(f"SELECT * FROM pages WHERE title = ?{wiki_clause}", params)
         ]
-        if found:
-            return found
-        return [
-            _page(row)
-            for row in self.db.query(
-                "SELECT pages.* FROM pages JOIN page_titles ON page_titles.page = pages.id "
-                f"WHERE page_titles.title = ?{wiki_clause}",
-                params,
-            )
-        ]
+        if not found:
+            found = [
+                _page(row)
+                for row in self.db.query(
+                    "SELECT DISTINCT pages.* FROM pages "
+                    "JOIN page_titles ON page_titles.page = pages.id "
+                    f"WHERE page_titles.title = ?{wiki_clause}",
+                    params,
+                )
+            ]
+        # A page deleted and re-created on the wiki: the live one is meant.
+        live = [page for page in found if page.deleted_at is None]
+        return live or found
 
     def title_history(self, page: Page) -> list[dict[str, Any]]:
         return list(
@@ -171,44 +243,27 @@ class Store:
     def writer(self, page: Page) -> RevisionWriter:
         return RevisionWriter(self, page)
 
-    def stored_revids(self, page: Page) -> set[int]:
-        return {
-            row[0]
-            for row in self.conn.execute("SELECT revid FROM revisions WHERE page = ?", [page.id])
-        }
-
     def revision_count(self, page: Page) -> int:
         return self.conn.execute(
             "SELECT COUNT(*) FROM revisions WHERE page = ?", [page.id]
         ).fetchone()[0]
 
-    def revisions(self, page: Page) -> Iterator[dict[str, Any]]:
-        """Revision metadata, oldest first."""
-        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
+    def _revision_rows(self, where: str, params: list[Any]) -> Iterator[dict[str, Any]]:
         for row in self.db.query(
-            f"SELECT {columns} FROM revisions WHERE page = ? ORDER BY timestamp, revid", [page.id]
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE {where}", params
         ):
             yield _booleans(row)
 
+    def revisions(self, page: Page) -> Iterator[dict[str, Any]]:
+        """Revision metadata, oldest first."""
+        return self._revision_rows("page = ? ORDER BY timestamp, revid", [page.id])
+
     def revision(self, page: Page, revid: int) -> dict[str, Any] | None:
-        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
-        rows = list(
-            self.db.query(
-                f"SELECT {columns} FROM revisions WHERE page = ? AND revid = ?", [page.id, revid]
-            )
-        )
-        return _booleans(rows[0]) if rows else None
+        return next(self._revision_rows("page = ? AND revid = ?", [page.id, revid]), None)
 
     def _edge_revision(self, page: Page, order: str) -> dict[str, Any] | None:
-        columns = ", ".join(f"[{name}]" for name in REVISION_FIELDS)
-        rows = list(
-            self.db.query(
-                f"SELECT {columns} FROM revisions WHERE page = ? "
-                f"ORDER BY timestamp {order}, revid {order} LIMIT 1",
-                [page.id],
-            )
-        )
-        return _booleans(rows[0]) if rows else None
+        where = f"page = ? ORDER BY timestamp {order}, revid {order} LIMIT 1"
+        return next(self._revision_rows(where, [page.id]), None)
 
     def latest_revision(self, page: Page) -> dict[str, Any] | None:
         return self._edge_revision(page, "DESC")
@@ -229,11 +284,19 @@ class Store:
                 [page.id, current],
             ).fetchone()
             if row is None:
-                raise KeyError(current)
+                if current == revid:
+                    raise KeyError(current)
+                raise StoreError(
+                    f"{self.path}: revision {revid} cannot be decoded: its delta base, "
+                    f"revision {current}, is missing from the database"
+                )
             if row[0] is None:
                 if current == revid:
                     return None
-                raise RuntimeError(f"delta base {current} of revision {revid} has no content")
+                raise StoreError(
+                    f"{self.path}: revision {revid} cannot be decoded: its delta base, "
+                    f"revision {current}, has no stored text"
+                )
             chain.append(row[0])
             current = row[1]
         data: bytes | None = None
@@ -255,7 +318,7 @@ class Store:
         return {"page": page.id, **{name: None for name in SYNC_FIELDS}, "history_complete": 0}
 
     def update_sync_state(self, page: Page, **fields: Any) -> None:
-        with self.conn:
+        with self.transaction():
             self._update_sync_state(page, fields)
 
     def _update_sync_state(self, page: Page, fields: dict[str, Any]) -> None:
@@ -294,14 +357,14 @@ class Store:
         return rows
 
     def record_import(self, path: str) -> int:
-        with self.conn:
+        with self.transaction():
             return self.conn.execute(
                 "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, utcnow()]
             ).lastrowid
 
     def finish_import(self, import_id: int, **fields: Any) -> None:
         fields.setdefault("finished_at", utcnow())
-        with self.conn:
+        with self.transaction():
             for name, value in fields.items():
                 self.conn.execute(
                     f"UPDATE imports SET {name} = ? WHERE rowid = ?", [value, import_id]
@@ -312,83 +375,99 @@ class RevisionWriter:
     """Appends revisions of one page in batches; each batch is one transaction.
 
     Revisions already stored are skipped, so a re-run of an interrupted import or
-    backfill adds exactly what is missing.
+    backfill adds exactly what is missing. Another process may write the same page
+    meanwhile: inside the transaction the writer re-checks what is stored and which
+    revision the next delta must be based on.
     """
 
     def __init__(self, store: Store, page: Page):
         self.store = store
         self.page = page
-        self.known = store.stored_revids(page)
         self._base: tuple[int, bytes, int] | None = None  # (revid, text, chain depth)
-        self._base_loaded = False
 
-    def _load_base(self) -> None:
+    def _current_base(self) -> tuple[int, bytes, int] | None:
         # The dictionary for the next delta: the last revision stored with text.
         row = self.store.conn.execute(
             "SELECT revid, chain_depth FROM revisions "
             "WHERE page = ? AND content IS NOT NULL ORDER BY id DESC LIMIT 1",
             [self.page.id],
         ).fetchone()
-        if row is not None:
-            text = self.store.text(self.page, row[0])
-            assert text is not None
-            self._base = (row[0], text, row[1])
-        else:
-            self._base = None
-        self._base_loaded = True
+        if row is None:
+            return None
+        if self._base is not None and self._base[0] == row[0]:
+            return self._base  # still ours: no need to decode it again
+        text = self.store.text(self.page, row[0])
+        assert text is not None
+        return (row[0], text, row[1])
 
     def write(self, revisions: Iterable[Revision], sync: dict[str, Any] | None = None) -> int:
         """Store the new ones among ``revisions`` and update sync state, atomically.
 
         Returns how many were added.
         """
-        if not self._base_loaded:
-            self._load_base()
-        base = self._base
-        rows = []
-        added_revids = []
-        for rev in revisions:
-            if rev.revid in self.known or rev.revid in added_revids:
-                continue
-            row = {name: getattr(rev, name) for name in REVISION_FIELDS}
-            for name in BOOLEAN_FIELDS:
-                row[name] = int(bool(row[name]))
-            row["page"] = self.page.id
-            if rev.text is not None:
-                data = rev.text.encode("utf-8")
-                if row["sha1"] is None:
-                    row["sha1"] = sha1_hex(data)
-                if row["size"] is None:
-                    row["size"] = len(data)
-                if base is None or base[2] + 1 >= codec.KEYFRAME_INTERVAL:
-                    row["content"] = codec.compress(data)
-                    row["delta_base"], row["chain_depth"] = None, 0
-                else:
-                    row["content"] = codec.compress(data, base[1])
-                    row["delta_base"], row["chain_depth"] = base[0], base[2] + 1
-                base = (rev.revid, data, row["chain_depth"])
-            else:
-                row["content"] = row["delta_base"] = None
-                row["chain_depth"] = 0
-            rows.append(row)
-            added_revids.append(rev.revid)
-        try:
-            with self.store.conn:
-                if rows:
-                    columns = list(rows[0])
-                    self.store.conn.executemany(
-                        f"INSERT INTO revisions ({', '.join(f'[{c}]' for c in columns)}) "
-                        f"VALUES ({', '.join('?' for _ in columns)})",
-                        [[row[c] for c in columns] for row in rows],
+        revisions = list(revisions)
+        conn = self.store.conn
+        with self.store.transaction():
+            wanted = [rev.revid for rev in revisions]
+            known: set[int] = set()
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                known.update(
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT revid FROM revisions WHERE page = ? "
+                        f"AND revid IN ({', '.join('?' * len(chunk))})",
+                        [self.page.id, *chunk],
                     )
-                if sync:
-                    self.store._update_sync_state(self.page, sync)
-        except BaseException:
-            self._base_loaded = False  # reload from what is really in the database
-            raise
+                )
+            base = self._current_base()
+            rows = []
+            for rev in revisions:
+                if rev.revid in known:
+                    continue
+                known.add(rev.revid)
+                row, base = self._row(rev, base)
+                rows.append(row)
+            if rows:
+                columns = list(rows[0])
+                conn.executemany(
+                    f"INSERT INTO revisions ({', '.join(f'[{c}]' for c in columns)}) "
+                    f"VALUES ({', '.join('?' for _ in columns)})",
+                    [[row[c] for c in columns] for row in rows],
+                )
+            if sync:
+                self.store._update_sync_state(self.page, sync)
         self._base = base
-        self.known.update(added_revids)
         return len(rows)
+
+    def _row(
+        self, rev: Revision, base: tuple[int, bytes, int] | None
+    ) -> tuple[dict[str, Any], tuple[int, bytes, int] | None]:
+        """The database row for ``rev`` and the delta base for the revision after it."""
+        row = {name: getattr(rev, name) for name in REVISION_FIELDS}
+        for name in REVISION_FLAGS:
+            row[name] = int(bool(row[name]))
+        row["page"] = self.page.id
+        row["content"] = row["delta_base"] = None
+        row["chain_depth"] = row["sha1_mismatch"] = 0
+        if rev.text is None:
+            return row, base
+        data = rev.text.encode("utf-8")
+        actual_sha1 = sha1_hex(data)
+        if row["sha1"] is None:
+            row["sha1"] = actual_sha1
+        row["sha1_mismatch"] = int(row["sha1"] != actual_sha1)
+        if row["size"] is None:
+            row["size"] = len(data)
+        if base is None or base[2] + 1 >= codec.KEYFRAME_INTERVAL:
+            dictionary, row["delta_base"], row["chain_depth"] = None, None, 0
+        else:
+            dictionary, row["delta_base"], row["chain_depth"] = base[1], base[0], base[2] + 1
+        row["content"] = codec.compress(data, dictionary)
+        # Never store what cannot be read back: the round trip is the promise.
+        if codec.decompress(row["content"], dictionary) != data:
+            raise StoreError(f"revision {rev.revid}: compression did not round-trip")
+        return row, (rev.revid, data, row["chain_depth"])
 
 
 def _page(row: dict[str, Any]) -> Page:
@@ -400,6 +479,7 @@ def _page(row: dict[str, Any]) -> Page:
         title=row["title"],
         tracked=bool(row["tracked"]),
         redirect_to=row["redirect_to"],
+        deleted_at=row["deleted_at"],
     )
 
 

@@ -6,6 +6,7 @@ import difflib
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import click
 
-from storage import Page, Store
+from storage import Page, Store, StoreError
 
 from . import __version__
 from .api import RetryPolicy, WikiClient
@@ -48,6 +49,8 @@ class Context:
         return self.db_override or self.config.database
 
     def store(self, *, must_exist: bool = False) -> Store:
+        """The database; commands that only read it pass ``must_exist`` so that a typo in
+        --db is an error, not a new empty file."""
         if self._store is None:
             if must_exist and not Path(self.db_path).exists():
                 raise WikimonError(
@@ -55,11 +58,13 @@ class Context:
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
             self._store = Store(self.db_path)
-            self._sync_config_articles(self._store)
+            if not must_exist:
+                self._sync_config(self._store)
         return self._store
 
-    def _sync_config_articles(self, store: Store) -> None:
-        # Articles listed in config.yaml that are already stored are tracked.
+    def _sync_config(self, store: Store) -> None:
+        # Configured wikis are known by their API URL; configured articles that are
+        # already stored are tracked. Only commands that write do this.
         for wiki in self.config.wikis.values():
             known = store.wiki(wiki.name)
             if known is None or known["api_url"] != wiki.api_url:
@@ -81,15 +86,27 @@ class Context:
         return WikiClient(wiki_config.api_url, self.config.contact, policy)
 
     def page(self, title: str, wiki: str | None = None) -> Page:
-        """A stored page by title (case-sensitive after the first letter)."""
+        """A stored page by title, matched by each wiki's title rules (first letter
+        case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
         store = self.store(must_exist=True)
         wanted = normalize_title(title)
-        pages = store.find_pages(wanted, wiki)
+        pages: list[Page] = []
+        for row in store.wikis():
+            if wiki is not None and row["name"] != wiki:
+                continue
+            namespaces = json.loads(row["namespaces"] or "[]")
+            key = normalize_title(title, namespaces, case_sensitive=bool(row["case_sensitive"]))
+            pages += store.find_pages(key, row["name"])
         if len(pages) == 1:
             return pages[0]
-        if len(pages) > 1:
-            wikis = ", ".join(p.wiki for p in pages)
-            raise UnknownTitle(f"{wanted!r} is stored for several wikis ({wikis}): add --wiki")
+        wikis = sorted({p.wiki for p in pages})
+        if len(wikis) > 1:
+            raise UnknownTitle(
+                f"{wanted!r} is stored for several wikis ({', '.join(wikis)}): add --wiki"
+            )
+        if pages:
+            ids = ", ".join(str(p.page_id) for p in pages)
+            raise UnknownTitle(f"{wanted!r} names several deleted pages on {wikis[0]} ({ids})")
         raise UnknownTitle(_unknown_title_message(store, wanted, wiki))
 
 
@@ -120,6 +137,14 @@ class WikimonGroup(click.Group):
         except WikimonError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except StoreError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+        except sqlite3.OperationalError as error:
+            # locked for longer than the busy timeout, read-only file system, disk full…
+            db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
+            click.echo(f"Error: {db}: {error}", err=True)
+            ctx.exit(1)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # in the order they are defined: a walk through the tool
@@ -171,7 +196,7 @@ def add(context: Context, title: str, wiki: str | None) -> None:
     stored = store.revision_count(page)
     click.echo(
         f"Tracking {page.title!r} on {wiki} (page id {page.page_id}): "
-        f"{stored} revision{'s' if stored != 1 else ''} stored"
+        f"{_plural(stored, 'revision')} stored"
         + (" (the current one)" if added and stored == 1 else "")
         + "."
     )
@@ -226,7 +251,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                 )
             if result.added:
                 click.echo(
-                    f"{name}: {result.added} new revision{'s' if result.added != 1 else ''} "
+                    f"{name}: {_plural(result.added, 'new revision')} "
                     + (
                         f"({result.first_revid} … {result.last_revid})"
                         if result.added > 1
@@ -272,8 +297,7 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
     result = backfill_page(store, client, page, since)
     newer = result.caught_up.added if result.caught_up else 0
     click.echo(
-        f"{page.wiki}: {page.title!r}: {result.added} older revision"
-        f"{'s' if result.added != 1 else ''} stored"
+        f"{page.wiki}: {page.title!r}: {_plural(result.added, 'older revision')} stored"
         + (" (resumed)" if result.resumed else "")
         + f", {newer} newer; {store.revision_count(page)} in all."
     )
@@ -311,9 +335,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
         for problem in result.problems:
             click.echo(f"Warning: {problem}", err=True)
         click.echo(
-            f"{path}: {result.added} revision{'s' if result.added != 1 else ''} added, "
-            f"{result.skipped} already stored, {result.pages} page"
-            f"{'s' if result.pages != 1 else ''}" + (f" ({result.wiki})" if result.wiki else "")
+            f"{path}: {_plural(result.added, 'revision')} added, {result.skipped} already stored, "
+            f"{_plural(result.pages, 'page')}" + (f" ({result.wiki})" if result.wiki else "")
         )
         if result.error:
             click.echo(f"Error: {result.error}; everything before it was stored", err=True)
@@ -328,6 +351,9 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
 def status(context: Context, as_json: bool) -> None:
     """What is stored: one line per article."""
     rows = context.store(must_exist=True).status()
+    configured = {(a.wiki, a.title) for a in context.config.articles}
+    for row in rows:
+        row["tracked"] = row["tracked"] or (row["wiki"], row["title"]) in configured
     keys = (
         "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
         "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",
@@ -390,7 +416,13 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
 
 @cli.command()
 @click.argument("title")
-@click.option("--rev", "revid", type=int, metavar="REVID", help="This revision [default: latest].")
+@click.option(
+    "--rev",
+    "revid",
+    type=click.IntRange(1, 2**63 - 1),
+    metavar="REVID",
+    help="This revision [default: latest].",
+)
 @wiki_option("Wiki name, when the title is stored for several.")
 @pass_context
 def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) -> None:
@@ -413,6 +445,10 @@ def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) 
         raise WikimonError(f"revision {revid} of {page.title!r} is revision-deleted: no text")
     sys.stdout.buffer.write(text)  # byte for byte: no added newline
     sys.stdout.buffer.flush()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _echo_json(value: Any) -> None:

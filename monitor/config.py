@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -85,13 +86,27 @@ class _Located:
         if isinstance(node, yaml.MappingNode):
             result = {}
             for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._error_at(line, key_path, "keys must be plain names")
                 key = key_node.value
-                self.lines[key_path + (key,)] = key_node.start_mark.line + 1
+                if key in result:
+                    # YAML would silently keep the last one: a second `enwiki:` is a mistake
+                    raise self._error_at(line, key_path + (key,), "duplicate key")
+                self.lines[key_path + (key,)] = line
                 result[key] = self._convert(value_node, key_path + (key,))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self._convert(item, key_path + (i,)) for i, item in enumerate(node.value)]
-        return yaml.SafeLoader("").construct_object(node)
+        try:
+            return yaml.SafeLoader("").construct_object(node)
+        except yaml.YAMLError as error:
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise self._error_at(node.start_mark.line + 1, key_path, problem) from None
+
+    def _error_at(self, line: int, key_path: tuple, message: str) -> ConfigError:
+        dotted = ".".join(str(k) for k in key_path) or "(top level)"
+        return ConfigError(f"{self.path}:{line}: {dotted}: {message}")
 
     def error(self, key_path: tuple, message: str) -> ConfigError:
         line = self.lines.get(key_path)
@@ -173,7 +188,12 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         kind = HTTP_KEYS.get(key)
         if kind is None:
             raise doc.error(("http", key), f"unknown key; expected one of {', '.join(HTTP_KEYS)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
             raise doc.error(("http", key), "must be a positive number")
         if kind is int and not isinstance(value, int):
             raise doc.error(("http", key), "must be a whole number")
@@ -200,7 +220,7 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         except InvalidTitle as error:
             raise doc.error(("articles", i, "title"), str(error)) from None
         wiki = item.get("wiki", config.default_wiki)
-        if wiki not in config.wikis:
+        if not isinstance(wiki, str) or wiki not in config.wikis:
             raise doc.error(
                 ("articles", i, "wiki"),
                 f"unknown wiki {wiki!r}; configured: {', '.join(sorted(config.wikis))}",

@@ -36,6 +36,18 @@ BAD_CONFIGS = [
     ("contact: [1, 2]\n", 1, "contact"),
     ("wikis: [\n", 2, "not valid YAML"),
     ("- just\n- a list\n", 1, "(top level)"),
+    ("articles:\n  - title: x\n    wiki: [a]\n", 3, "articles.0.wiki"),
+    ("? [a]\n: 1\n", 1, "keys must be plain names"),
+    ("contact: !!python/object:os.system x\n", 1, "contact"),
+    (
+        "wikis:\n  enwiki:\n    api: https://en.wikipedia.org/w/api.php\n"
+        "  enwiki:\n    api: https://de.wikipedia.org/w/api.php\n",
+        4,
+        "wikis.enwiki: duplicate key",
+    ),
+    ("http:\n  timeout: .nan\n", 2, "http.timeout"),
+    ("http:\n  timeout: .inf\n", 2, "http.timeout"),
+    ("wikis:\n\tenwiki: 1\n", 2, "not valid YAML"),
 ]
 
 
@@ -49,6 +61,24 @@ def test_bad_config_is_one_clear_line_with_exit_2(run, tmp_path, text, line, key
     assert "\n" not in message and "Traceback" not in message
     assert message.startswith(f"Error: {path}:{line}")
     assert key in message
+
+
+def test_empty_config_file_means_defaults(run, tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("# nothing yet\n")
+    result = run("import", str(SAMPLE_HISTORY), config=path)
+    assert result.exit_code == 0, result.output
+
+
+def test_yaml_anchors_work(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "wikis:\n  a: &w\n    api: https://a.example/w/api.php\n  b: *w\n"
+        "articles:\n  - {title: x, wiki: b}\n"
+    )
+    config = load_config(path)
+    assert config.wikis["b"].api_url == "https://a.example/w/api.php"
+    assert config.articles[0].wiki == "b"
 
 
 def test_missing_config_file(run, tmp_path):

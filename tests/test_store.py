@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from storage import Revision, Store, codec
+from storage import Revision, Store, StoreError, codec
 from storage.migrations import MIGRATIONS
 
 
@@ -142,3 +142,96 @@ def test_status_summarises_each_page(fresh_db):
     assert rows["Example"]["last_poll"] == "2024-12-02T00:00:00Z"
     assert rows["Example"]["storage_bytes"] == fresh_db.storage_bytes(page) > 0
     assert rows["Empty"]["revisions"] == 0 and rows["Empty"]["last_revid"] is None
+
+
+def test_a_directory_or_foreign_file_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="is a directory"):
+        Store(tmp_path)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot use this database"):
+        Store(junk)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE pages (x)")
+    with pytest.raises(StoreError, match="not wikimon's"):
+        Store(other)
+    with sqlite3.connect(other) as conn:  # and it was left alone
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["pages"]
+
+
+def test_a_database_from_a_newer_wikimon_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO _migrations VALUES ('9999_future', '2030-01-01T00:00:00Z')")
+    with pytest.raises(StoreError, match="newer wikimon"):
+        Store(path)
+
+
+def test_a_missing_delta_base_is_a_clear_error(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    fresh_db.writer(page).write([rev(1, "one " * 50), rev(2, "two " * 50)])
+    with fresh_db.transaction() as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM revisions WHERE revid = 1")
+    with pytest.raises(
+        StoreError, match="revision 2 cannot be decoded: its delta base, revision 1"
+    ):
+        fresh_db.text(page, 2)
+
+
+def test_declared_sha1_that_does_not_match_is_flagged(fresh_db):
+    page = fresh_db.upsert_page("enwiki", 7, "Example")
+    fresh_db.writer(page).write([rev(1, "text", sha1="0" * 40), rev(2, "more")])
+    assert fresh_db.revision(page, 1)["sha1_mismatch"] is True
+    assert fresh_db.revision(page, 2)["sha1_mismatch"] is False
+
+
+def test_deleted_page_stops_being_tracked_and_a_live_namesake_wins(fresh_db):
+    old = fresh_db.upsert_page("enwiki", 7, "Main Page", tracked=True)
+    old = fresh_db.mark_deleted(old, "2024-05-01T00:00:00Z")
+    assert (old.tracked, old.deleted_at) == (False, "2024-05-01T00:00:00Z")
+    assert fresh_db.find_pages("Main Page") == [old]
+    new = fresh_db.upsert_page("enwiki", 8, "Main Page", tracked=True)
+    assert fresh_db.find_pages("Main Page") == [new]
+
+
+def test_rename_false_keeps_the_current_title(fresh_db):
+    fresh_db.upsert_page("enwiki", 7, "New name")
+    same = fresh_db.upsert_page("enwiki", 7, "Old name", rename=False)
+    assert same.title == "New name"
+    assert {t["title"] for t in fresh_db.title_history(same)} == {"New name", "Old name"}
+
+
+_WRITER_SCRIPT = """
+import sys
+from storage import Revision, Store
+store = Store(sys.argv[1])
+page = store.upsert_page("enwiki", 7, "Example")
+writer = store.writer(page)
+for start in range(0, 60, 6):
+    writer.write([
+        Revision(revid=n, timestamp=f"2024-01-01T00:00:{n:02d}Z", text=f"text {n} " * 300)
+        for n in range(start + 1, start + 7)
+    ])
+"""
+
+
+def test_two_processes_writing_one_page_store_each_revision_once(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.db"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER_SCRIPT, str(path)], stderr=subprocess.PIPE)
+        for _ in range(4)  # they also create the database and migrate it at once
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    store = Store(path)
+    (page,) = store.pages()
+    assert [r["revid"] for r in store.revisions(page)] == list(range(1, 61))
+    for n in range(1, 61):  # every delta chain decodes, whoever wrote its base
+        assert store.text(page, n) == (f"text {n} " * 300).encode()

@@ -59,10 +59,10 @@ class Context:
                 )
             self._store = Store(self.db_path)
             if not must_exist:
-                self._sync_config(self._store)
+                self.sync_config(self._store)
         return self._store
 
-    def _sync_config(self, store: Store) -> None:
+    def sync_config(self, store: Store) -> None:
         # Configured wikis are known by their API URL; configured articles that are
         # already stored are tracked. Only commands that write do this.
         for wiki in self.config.wikis.values():
@@ -341,6 +341,7 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
         if result.error:
             click.echo(f"Error: {result.error}; everything before it was stored", err=True)
         failed = failed or not result.ok
+    context.sync_config(store)  # configured articles that were just imported are tracked
     if failed:
         sys.exit(1)
 

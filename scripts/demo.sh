@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The README's first command: install, import the bundled sample history into demo.db, show it.
+# The README's first command: install, then run wikimon on its embedded defaults (no
+# config.yaml, SQLite in demo/wikimon.db) on the bundled sample history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-env.sh
-export PATH="$PWD/.venv/bin:$PATH"
-rm -f demo.db demo.db-wal demo.db-shm
-wikimon --db demo.db import samples/history.xml.xz
-wikimon --db demo.db status
+wikimon="$PWD/.venv/bin/wikimon"
+mkdir -p demo
+cd demo  # no config.yaml here: the built-in defaults apply
+rm -f wikimon.db wikimon.db-wal wikimon.db-shm
+"$wikimon" import ../samples/history.xml.xz
+"$wikimon" status
+echo
+echo "The database is demo/wikimon.db. Try:"
+echo "  cd demo && ../.venv/bin/wikimon revisions '2024 Syrian opposition offensives' | tail"

@@ -82,3 +82,11 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("WIKIMON_REQUIRE_ALL") and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped, but WIKIMON_REQUIRE_ALL forbids skips: {report.longrepr}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Skips raised at collection time (importorskip) never reach the hook above."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and os.environ.get("WIKIMON_REQUIRE_ALL"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -117,3 +117,44 @@ def test_read_commands_without_a_database(run, db_path):
     result = run("status")
     assert result.exit_code == 1 and "no database at" in result.output
     assert not db_path.exists()  # a typo in --db does not create a file
+
+
+def test_namespace_prefix_and_case_sensitive_wikis(run, tmp_path):
+    talk = tmp_path / "talk.xml"
+    talk.write_text(
+        "<mediawiki><page><title>Talk:Çullu, Agdam</title><ns>1</ns><id>3</id><revision>"
+        "<id>9</id><timestamp>2024-01-01T00:00:00Z</timestamp><text>talk</text></revision>"
+        "</page></mediawiki>"
+    )
+    assert run("import", "--wiki", "enwiki", str(talk)).exit_code == 0
+    assert run("wikitext", "talk:çullu,_Agdam").stdout_bytes == b"talk"
+
+
+def test_configured_articles_count_as_tracked_in_status(run, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"articles:\n  - title: {TITLE}\n")
+    assert run("import", str(SAMPLE_HISTORY), config=config).exit_code == 0
+    rows = json.loads(run("status", "--json", config=config).output)
+    assert rows[0]["tracked"] is True
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("contact: a@b.c\n")
+    assert json.loads(run("status", "--json", config=plain).output)[0]["tracked"] is True
+    # …and it stays tracked: the import with that config recorded it
+
+
+def test_database_problems_are_one_line(run, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 50)
+    result = run("status", db=junk)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {junk}: cannot use this database")
+    assert "Traceback" not in result.output
+    result = run("status", db=tmp_path)
+    assert result.exit_code == 2 and "is a directory" in result.output
+    result = run("import", str(SAMPLE_HISTORY), db=tmp_path / "no" / "such" / "dir.db")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_huge_revision_number_is_a_usage_error(imported):
+    result = imported("wikitext", TITLE, "--rev", "99999999999999999999999")
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -70,8 +70,9 @@ class Store:
         # Wait for a concurrent writer (the daemon, an import) instead of failing at once.
         self.conn.execute("PRAGMA busy_timeout = 30000")
         application_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
-        has_tables = self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-        if application_id != APPLICATION_ID and has_tables:
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+        # (a database without the id but with our _migrations table predates the id)
+        if application_id != APPLICATION_ID and tables and "_migrations" not in tables:
             raise StoreError(f"{self.path} is a SQLite database, but not wikimon's")
         for attempt in range(50):
             try:

@@ -4,6 +4,11 @@ Politeness, as Wikimedia's API etiquette asks: a User-Agent naming wikimon and h
 reach its operator, ``maxlag=5`` on every request (mwclient only sends it to index.php),
 Retry-After honoured, exponential backoff on 429 and 5xx, and at most 50 revisions with
 content per request. Everything that goes wrong ends as a one-line :class:`WikiError`.
+
+The shape of every answer is checked here, once: what leaves this module (the ``query``
+part of a result, page dicts, :class:`~storage.Revision` objects) has the keys and types
+the rest of wikimon relies on, or a :class:`WikiError` naming the API URL says what was
+wrong with it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,13 +28,17 @@ import mwclient.errors
 import mwclient.sleep
 import requests
 
+from storage import Revision
+
 from . import __version__
-from .errors import WikiError
+from .errors import PageError, WikiError
 
 log = logging.getLogger(__name__)
 
 REVISION_PROPS = "ids|timestamp|flags|comment|user|userid|size|sha1|content"
 BATCH = 50  # titles per prop=info request, and revisions with content per request
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+_NOT_AN_API = "check the wiki's api: URL in the config"
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class WikiClient:
         api_url: str,
         contact: str,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         parts = urlsplit(api_url)
         self.api_url = api_url
@@ -98,7 +108,10 @@ class WikiClient:
         )
         # Exactly our User-Agent: mwclient would append its own product token.
         self.site.connection.headers["User-Agent"] = user_agent(contact)
-        self.site.sleepers = _BackoffSleepers(self.policy, sleep)
+        # time.sleep looked up now, not when this module was imported
+        self.site.sleepers = _BackoffSleepers(self.policy, sleep or time.sleep)
+
+    # -- requests ------------------------------------------------------------------------------
 
     def call(self, **params: Any) -> dict[str, Any]:
         """One API request (GET, JSON, formatversion 2, maxlag=5), retried politely."""
@@ -125,18 +138,39 @@ class WikiClient:
                 raise WikiError(
                     f"{self.api_url} answered HTTP {status}; check the api: URL in the config"
                 ) from None
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except requests.Timeout as error:  # before ConnectionError: ConnectTimeout is both
+                self._wait(
+                    sleeper,
+                    f"timed out ({type(error).__name__}; http: timeout is "
+                    f"{self.policy.timeout:g} s)",
+                    0,
+                )
+            except requests.ConnectionError as error:
                 self._wait(sleeper, f"cannot connect ({type(error).__name__})", 0)
             except mwclient.errors.MaximumRetriesExceeded:
                 raise WikiError(
                     f"{self.api_url} reports replication lag above 5 s after "
-                    f"{self.policy.max_tries} tries; try again later"
+                    f"{_tries(self.policy.max_tries)}; try again later"
                 ) from None
             except requests.RequestException as error:
                 raise WikiError(f"{self.api_url}: request failed ({error})") from None
             except (TypeError, ValueError):
                 # mwclient's int() of a lagged answer's Retry-After: the header is malformed
                 self._wait(sleeper, "database lag (malformed Retry-After)", 5)
+
+    def _wait(self, sleeper: _BackoffSleeper, reason: str, retry_after: float) -> None:
+        if sleeper.retries < sleeper.max_retries:
+            log.warning("%s: %s; retrying (try %d)", self.api_url, reason, sleeper.retries + 2)
+        try:
+            sleeper.sleep(retry_after)
+        except mwclient.errors.MaximumRetriesExceeded:
+            raise WikiError(
+                f"{self.api_url}: {reason} after {_tries(self.policy.max_tries)}; "
+                "is the wiki reachable? Try again later"
+            ) from None
+
+    def _malformed(self, what: str) -> WikiError:
+        return WikiError(f"{self.api_url} answered {what}; {_NOT_AN_API}")
 
     def _decode(self, body: str) -> dict[str, Any]:
         try:
@@ -145,28 +179,28 @@ class WikiClient:
             snippet = body[:60].strip().replace("\n", " ")
             raise WikiError(
                 f"{self.api_url} did not answer with MediaWiki API JSON (it sent {snippet!r}…); "
-                "check the wiki's api: URL in the config"
+                f"{_NOT_AN_API}"
             ) from None
         if not isinstance(result, dict):
             raise WikiError(f"{self.api_url} answered JSON that is not an API result")
         if "error" in result:
             error = result["error"]
-            raise WikiError(
-                f"{self.api_url}: API error {error.get('code')}: {error.get('info', '')}".strip()
-            )
-        for module, warning in (result.get("warnings") or {}).items():
+            if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+                raise self._malformed(f"an error that is not an API error ({_show(error)})")
+            info = error.get("info")
+            info = info if isinstance(info, str) else ""
+            raise WikiError(f"{self.api_url}: API error {error['code']}: {info}".strip())
+        warnings = result.get("warnings", {})
+        if not isinstance(warnings, dict):
+            raise self._malformed(f"warnings that are not API warnings ({_show(warnings)})")
+        for module, warning in warnings.items():
+            if isinstance(warning, dict) and isinstance(warning.get("warnings"), str):
+                warning = warning["warnings"]
             log.warning("%s: API warning from %s: %s", self.api_url, module, warning)
+        for key in ("query", "continue"):
+            if key in result and not isinstance(result[key], dict):
+                raise self._malformed(f"a {key!r} part that is not an object ({_show(result)})")
         return result
-
-    def _wait(self, sleeper: _BackoffSleeper, reason: str, retry_after: float) -> None:
-        log.warning("%s: %s; retrying (try %d)", self.api_url, reason, sleeper.retries + 2)
-        try:
-            sleeper.sleep(retry_after)
-        except mwclient.errors.MaximumRetriesExceeded:
-            raise WikiError(
-                f"{self.api_url}: {reason} after {self.policy.max_tries} tries; "
-                "is the wiki reachable? Try again later"
-            ) from None
 
     def query(self, **params: Any) -> Iterator[dict[str, Any]]:
         """``action=query`` with continuation: yields each result's ``query`` part."""
@@ -174,50 +208,267 @@ class WikiClient:
         cont: dict[str, Any] = {"continue": ""}
         while True:
             result = self.call(**params, **cont)
-            if "query" in result:
-                yield result["query"]
+            yield result.get("query", {})
             if "continue" not in result:
                 return
+            if result["continue"] == cont:  # the same answer again and again: never ends
+                raise self._malformed(f"the same continuation twice ({_show(cont)})")
             cont = result["continue"]
 
-    def page_info(self, *, titles: list[str] | None = None, pageids: list[int] | None = None):
-        """prop=info for up to 50 pages in one request: a dict per page."""
+    # -- pages -----------------------------------------------------------------------------------
+
+    def page_info(
+        self, *, titles: list[str] | None = None, pageids: list[int] | None = None
+    ) -> dict[str, Any]:
+        """prop=info for up to 50 titles or page ids in one request.
+
+        Returns the result's ``query`` part, checked: ``pages`` is a list with a dict per
+        page -- existing pages have an int ``pageid``, ``ns`` and ``lastrevid`` and a str
+        ``title``; missing, invalid and special ones say so (``missing``, ``invalid`` with
+        ``invalidreason``, ``special``) -- and ``interwiki`` lists the titles that name
+        pages on other wikis (``title``, ``iw``: the prefix). Every page id asked for is
+        among ``pages``; for titles, ``pages`` or ``interwiki`` is not empty.
+        """
         key, values = ("titles", titles) if titles is not None else ("pageids", pageids)
-        assert values is not None and len(values) <= BATCH
+        assert values is not None and 0 < len(values) <= BATCH
         result = self.call(action="query", prop="info", **{key: "|".join(map(str, values))})
         query = result.get("query", {})
-        if "pages" not in query:
-            raise WikiError(f"{self.api_url} answered a page query without pages")
+        pages = query.setdefault("pages", [])
+        interwiki = query.setdefault("interwiki", [])
+        if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
+            raise self._malformed(f"a page query whose pages are not a list ({_show(pages)})")
+        if not isinstance(interwiki, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("title"), str) for i in interwiki
+        ):
+            raise self._malformed(f"a malformed interwiki list ({_show(interwiki)})")
+        for page in pages:
+            self._check_page(page)
+        if pageids is not None:
+            answered = {page.get("pageid") for page in pages}
+            for page_id in pageids:
+                if page_id not in answered:
+                    raise self._malformed(f"a page query without page id {page_id}")
+        elif not pages and not interwiki:  # titles that normalise alike share one page
+            asked = ", ".join(repr(t) for t in titles or ())
+            raise self._malformed(f"a page query without a page for {asked}")
         return query
 
+    def _check_page(self, page: dict[str, Any]) -> None:
+        def bad(what: str) -> WikiError:
+            return self._malformed(f"a page {what} ({_show(page)})")
+
+        if page.get("invalid"):
+            return
+        if page.get("special"):
+            if not isinstance(page.get("title"), str) or not _is_int(page.get("ns")):
+                raise bad("without a title or namespace")
+            return
+        if page.get("missing"):
+            if not isinstance(page.get("title"), str) and not _is_int(page.get("pageid")):
+                raise bad("without a title or page id")
+            return
+        for name, kind in (("pageid", "int"), ("ns", "int"), ("title", "str")):
+            value = page.get(name)
+            if not (isinstance(value, str) if kind == "str" else _is_int(value)):
+                raise bad(f"with no {kind} {name}")
+        if "lastrevid" in page and not _is_int(page["lastrevid"]):
+            raise bad("whose lastrevid is not a number")
+
+    def title_rules(self) -> tuple[bool, list[str]]:
+        """(case_sensitive, namespace names) from siteinfo: how this wiki spells titles."""
+        result = self.call(action="query", meta="siteinfo", siprop="general|namespaces")
+        query = result.get("query")
+        general = query.get("general") if isinstance(query, dict) else None
+        namespaces = query.get("namespaces") if isinstance(query, dict) else None
+        if not isinstance(general, dict) or not isinstance(namespaces, dict):
+            raise WikiError(f"{self.api_url} answered siteinfo without general/namespaces")
+        names = set()
+        for namespace in namespaces.values():
+            if isinstance(namespace, dict):
+                for key in ("name", "canonical"):
+                    if isinstance(namespace.get(key), str) and namespace[key]:
+                        names.add(namespace[key])
+        return general.get("case") == "case-sensitive", sorted(names)
+
+    def redirect_target(self, title: str) -> str | None:
+        """Where the redirect ``title`` leads (its last hop), None if it is no redirect."""
+        result = self.call(action="query", titles=title, redirects="1")
+        redirects = result.get("query", {}).get("redirects", [])
+        if not isinstance(redirects, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("to"), str) for r in redirects
+        ):
+            raise self._malformed(f"a malformed redirect list for {title!r} ({_show(redirects)})")
+        return redirects[-1]["to"] if redirects else None
+
+    # -- revisions -------------------------------------------------------------------------------
+
+    def current_revision(self, page_id: int) -> Revision:
+        """The page's newest revision, with its content."""
+        result = self.call(
+            action="query",
+            prop="revisions",
+            pageids=page_id,
+            rvprop=REVISION_PROPS,
+            rvslots="main",
+            rvlimit=1,
+            rvdir="older",
+        )
+        revisions = self._page_revisions(result.get("query", {}), page_id)
+        if len(revisions) != 1:
+            raise self._malformed(
+                f"{len(revisions)} current revisions for page id {page_id}, not one"
+            )
+        return revisions[0]
+
     def revisions(
-        self, page_id: int, *, start: str | None = None, newest: bool = False
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Batches of up to 50 revisions with content, oldest first from ``start``
-        (an ISO timestamp, inclusive), or only the newest revision."""
+        self, page_id: int, *, start: str | None = None, end: str | None = None
+    ) -> Iterator[list[Revision]]:
+        """Batches of up to 50 revisions with content, oldest first, from ``start`` to
+        ``end`` (ISO timestamps, both inclusive; None: from the page's creation, up to
+        its newest revision)."""
         params: dict[str, Any] = {
             "prop": "revisions",
             "pageids": page_id,
             "rvprop": REVISION_PROPS,
             "rvslots": "main",
+            "rvlimit": BATCH,
+            "rvdir": "newer",
         }
-        if newest:
-            params.update(rvlimit=1, rvdir="older")
-            result = self.call(action="query", **params)
-            yield _page_revisions(result.get("query", {}), self.api_url)
-            return
-        params.update(rvlimit=BATCH, rvdir="newer")
         if start:
             params["rvstart"] = start
+        if end:
+            params["rvend"] = end
         for query in self.query(**params):
-            yield _page_revisions(query, self.api_url)
+            yield self._page_revisions(query, page_id)
+
+    def revisions_by_id(self, revids: list[int]) -> tuple[dict[int, list[Revision]], set[int]]:
+        """Up to 50 revisions with content by revision id: the ones found, by page id, and
+        the ids the wiki says are missing or deleted."""
+        assert 0 < len(revids) <= BATCH
+        found: dict[int, list[Revision]] = {}
+        bad: set[int] = set()
+        params = {
+            "prop": "revisions",
+            "revids": "|".join(map(str, revids)),
+            "rvprop": REVISION_PROPS,
+            "rvslots": "main",
+        }
+        for query in self.query(**params):
+            badrevids = query.get("badrevids", {})
+            if not isinstance(badrevids, dict):
+                raise self._malformed(f"a malformed badrevids list ({_show(badrevids)})")
+            for revid in badrevids:
+                if not str(revid).isdigit():
+                    raise self._malformed(f"a bad revision id that is no number ({revid!r})")
+                bad.add(int(revid))
+            pages = query.get("pages", [])
+            if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
+                raise self._malformed(f"a revisions query whose pages are not a list "
+                                      f"({_show(pages)})")  # fmt: skip
+            for page in pages:
+                if not _is_int(page.get("pageid")):
+                    raise self._malformed(f"a page without a page id ({_show(page)})")
+                found.setdefault(page["pageid"], []).extend(
+                    self._revisions_of(page, page["pageid"])
+                )
+        return found, bad
+
+    def _page_revisions(self, query: dict[str, Any], page_id: int) -> list[Revision]:
+        """The revisions of page ``page_id`` in a prop=revisions answer (may be none)."""
+        pages = query.get("pages")
+        if not isinstance(pages, list) or not pages:
+            raise self._malformed(f"a revisions query for page id {page_id} without pages")
+        page = next((p for p in pages if isinstance(p, dict) and p.get("pageid") == page_id), None)
+        if page is None:
+            raise self._malformed(
+                f"a revisions query for page id {page_id} without that page ({_show(pages)})"
+            )
+        if page.get("missing"):
+            raise PageError(
+                f"{self.api_url}: page id {page_id} no longer exists on the wiki (deleted?)"
+            )
+        return self._revisions_of(page, page_id)
+
+    def _revisions_of(self, page: dict[str, Any], page_id: int) -> list[Revision]:
+        revisions = page.get("revisions", [])
+        if not isinstance(revisions, list):
+            raise self._malformed(
+                f"revisions of page id {page_id} that are not a list ({_show(revisions)})"
+            )
+        return [revision_from_api(data, self.api_url) for data in revisions]
 
 
-def _page_revisions(query: dict[str, Any], api_url: str) -> list[dict[str, Any]]:
-    pages = query.get("pages") or []
-    if not pages:
-        raise WikiError(f"{api_url} answered a revisions query without pages")
-    return pages[0].get("revisions", [])
+def revision_from_api(data: Any, api_url: str) -> Revision:
+    """A revision as the API's formatversion=2 gives it, checked: a WikiError naming
+    ``api_url`` says what is wrong with it."""
+
+    def bad(what: str) -> WikiError:
+        return WikiError(f"{api_url} answered a revision {what} ({_show(data)}); {_NOT_AN_API}")
+
+    if not isinstance(data, dict):
+        raise bad("that is not an object")
+    if not _is_int(data.get("revid")) or data["revid"] <= 0:
+        raise bad("without a revision id")
+    timestamp = data.get("timestamp")
+    if not isinstance(timestamp, str) or not _TIMESTAMP.match(timestamp):
+        raise bad("without a timestamp like 2024-11-27T05:40:00Z")
+    for name in ("parentid", "userid", "size"):
+        if data.get(name) is not None and not _is_int(data[name]):
+            raise bad(f"whose {name} is not a number")
+    for name in ("user", "comment", "sha1"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise bad(f"whose {name} is not a string")
+    slots = data.get("slots", {})
+    main = slots.get("main", {}) if isinstance(slots, dict) else None
+    if not isinstance(main, dict):
+        raise bad("whose slots are not objects")
+    text = main.get("content")
+    if text is not None and not isinstance(text, str):
+        raise bad("whose content is not a string")
+    texthidden = bool(main.get("texthidden") or data.get("texthidden"))
+    if texthidden:
+        text = None
+    elif text is None:
+        # Not revision-deleted, yet no text: nothing to store, so it is stored as hidden.
+        log.warning(
+            "%s: revision %d came without its text although it is not revision-deleted "
+            "(slot: %s); it is stored without text",
+            api_url,
+            data["revid"],
+            _show({k: v for k, v in main.items() if k != "content"}),
+        )
+        texthidden = True
+    return Revision(
+        revid=data["revid"],
+        parent_revid=data.get("parentid") or None,
+        timestamp=timestamp,
+        user=data.get("user"),
+        user_id=data.get("userid"),
+        anon=bool(data.get("anon")),
+        comment=data.get("comment"),
+        minor=bool(data.get("minor")),
+        size=data.get("size"),
+        sha1=None if data.get("sha1hidden") else data.get("sha1"),
+        text=text,
+        texthidden=texthidden,
+        userhidden=bool(data.get("userhidden")),
+        commenthidden=bool(data.get("commenthidden")),
+        suppressed=bool(data.get("suppressed")),
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    """A short one-line rendering of part of an answer, for error messages."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _tries(n: int) -> str:
+    return f"{n} tr{'y' if n == 1 else 'ies'}"
 
 
 def _retry_after(response: requests.Response | None) -> float:

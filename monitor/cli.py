@@ -22,7 +22,7 @@ from .api import RetryPolicy, WikiClient
 from .config import Config, load_config
 from .errors import ConfigError, UnknownTitle, WikimonError
 from .importer import import_dump
-from .sync import add_page, backfill_page, poll_pages
+from .sync import add_configured, add_page, backfill_page, poll_pages
 from .titles import normalize_title
 
 
@@ -71,7 +71,7 @@ class Context:
                 store.ensure_wiki(wiki.name, api_url=wiki.api_url)
         for article in self.config.articles:
             for page in store.find_pages(article.title, article.wiki):
-                if not page.tracked:
+                if not page.tracked and page.deleted_at is None:
                     store.upsert_page(page.wiki, page.page_id, page.title, page.ns, tracked=True)
 
     def client(self, wiki: str) -> WikiClient:
@@ -91,11 +91,14 @@ class Context:
         store = self.store(must_exist=True)
         wanted = normalize_title(title)
         pages: list[Page] = []
-        for row in store.wikis():
+        wiki_rows = store.wikis()
+        for row in wiki_rows:
             if wiki is not None and row["name"] != wiki:
                 continue
             namespaces = json.loads(row["namespaces"] or "[]")
             key = normalize_title(title, namespaces, case_sensitive=bool(row["case_sensitive"]))
+            if wiki is not None or len(wiki_rows) == 1:
+                wanted = key  # say it as that wiki spells it
             pages += store.find_pages(key, row["name"])
         if len(pages) == 1:
             return pages[0]
@@ -119,8 +122,9 @@ def _unknown_title_message(store: Store, wanted: str, wiki: str | None) -> str:
     titles = [p.title for p in stored]
     near = [t for t in titles if t.casefold() == wanted.casefold()]
     near += [t for t in difflib.get_close_matches(wanted, titles, n=3) if t not in near]
+    message += "."
     if near:
-        message += ". Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
+        message += " Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
     tracked = [p for p in stored if p.tracked] or stored
     label = "Tracked" if tracked[0].tracked else "Stored"
     listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in tracked[:10])
@@ -215,13 +219,28 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
     tells which of them changed.
     """
     store = context.store()
+    failed = False
     if titles:
         pages = [context.page(t, wiki) for t in titles]
     else:
+        # Articles listed in the config that are not stored yet are added first.
+        configured: dict[str, list[str]] = {}
+        for article in context.config.articles:
+            if wiki is None or article.wiki == wiki:
+                configured.setdefault(article.wiki, []).append(article.title)
+        for wiki_name, wanted in configured.items():
+            client = context.client(wiki_name)
+            for _, outcome in add_configured(store, client, wiki_name, wanted):
+                if isinstance(outcome, str):
+                    click.echo(f"Warning: {outcome}", err=True)
+                    failed = True
+                else:
+                    click.echo(f"{wiki_name}: {outcome.title!r}: added (listed in the config)")
         pages = store.pages(tracked_only=True, wiki=wiki)
         if not pages:
+            if failed:
+                sys.exit(1)
             raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
-    failed = False
     for wiki_name in dict.fromkeys(p.wiki for p in pages):
         group = [p for p in pages if p.wiki == wiki_name]
         try:
@@ -301,6 +320,14 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
         + (" (resumed)" if result.resumed else "")
         + f", {newer} newer; {store.revision_count(page)} in all."
     )
+    if result.unavailable:
+        click.echo(
+            f"Warning: {page.wiki}: {page.title!r}: the wiki no longer has "
+            f"{_plural(len(result.unavailable), 'revision')} "
+            f"({', '.join(map(str, result.unavailable))}) that stored revisions follow "
+            "(deleted, or on another page): the stored history has gaps there",
+            err=True,
+        )  # a fact about the wiki, not a failure: later runs would meet it again
 
 
 @cli.command("import")
@@ -354,7 +381,8 @@ def status(context: Context, as_json: bool) -> None:
     rows = context.store(must_exist=True).status()
     configured = {(a.wiki, a.title) for a in context.config.articles}
     for row in rows:
-        row["tracked"] = row["tracked"] or (row["wiki"], row["title"]) in configured
+        configured_live = (row["wiki"], row["title"]) in configured and not row["deleted_at"]
+        row["tracked"] = row["tracked"] or configured_live
     keys = (
         "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
         "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",

@@ -169,10 +169,12 @@ class Store:
                     conn.execute(
                         "UPDATE pages SET title = ?, ns = ? WHERE id = ?", [title, ns, local_id]
                     )
-                if tracked is not None:
+                if tracked:  # tracked again: it exists on the wiki
                     conn.execute(
-                        "UPDATE pages SET tracked = ? WHERE id = ?", [int(tracked), local_id]
+                        "UPDATE pages SET tracked = 1, deleted_at = NULL WHERE id = ?", [local_id]
                     )
+                elif tracked is not None:
+                    conn.execute("UPDATE pages SET tracked = 0 WHERE id = ?", [local_id])
             conn.execute(
                 "INSERT OR IGNORE INTO page_titles (page, title, seen_at) VALUES (?, ?, ?)",
                 [local_id, title, seen_at],
@@ -335,7 +337,7 @@ class Store:
     def status(self) -> list[dict[str, Any]]:
         """One summary per stored page (the `wikimon status` rows)."""
         sql = """
-            SELECT p.wiki, p.page_id, p.title, p.tracked,
+            SELECT p.wiki, p.page_id, p.title, p.tracked, p.deleted_at,
                    COUNT(r.id) AS revisions,
                    (SELECT revid FROM revisions WHERE page = p.id
                      ORDER BY timestamp, revid LIMIT 1) AS first_revid,

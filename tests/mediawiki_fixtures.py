@@ -156,6 +156,52 @@ def _long_history_xml() -> str:
     return "".join(parts)
 
 
+def _sha1_base36(hex_sha1: str) -> str:
+    """An API sha1 (hex) as exports write it (base 36, 31 digits)."""
+    value, digits = int(hex_sha1, 16), []
+    while value:
+        value, digit = divmod(value, 36)
+        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
+    return "".join(reversed(digits)).rjust(31, "0")
+
+
+def write_export(path: Path, title: str, page_id: int, revisions: list[dict[str, Any]]) -> Path:
+    """A MediaWiki XML export (schema 0.11) of ``revisions`` as ``TestWiki.revisions`` returns
+    them: same revids, parent ids, timestamps, users, comments, flags and text, so that
+    importing it stores exactly what the wiki's API would give (revision-deleted text
+    becomes ``<text deleted="deleted"/>``)."""
+    parts = [
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" '
+        f'xml:lang="en">\n<page>\n<title>{xml_escape(title)}</title>\n<ns>0</ns>\n'
+        f"<id>{page_id}</id>\n"
+    ]
+    for rev in revisions:
+        if rev.get("anon") or rev["userid"] == 0:
+            who = f"<ip>{xml_escape(rev['user'])}</ip>"
+        else:
+            who = f"<username>{xml_escape(rev['user'])}</username><id>{rev['userid']}</id>"
+        if rev["content"] is None:
+            text = '<text deleted="deleted" bytes="-1"/>'
+        else:
+            data = rev["content"].encode("utf-8")
+            text = (
+                f'<text bytes="{len(data)}" sha1="{_sha1_base36(rev["sha1"])}" '
+                f'xml:space="preserve">{xml_escape(rev["content"])}</text>'
+            )
+        parts.append(
+            f"<revision>\n<id>{rev['revid']}</id>\n"
+            + (f"<parentid>{rev['parentid']}</parentid>\n" if rev["parentid"] else "")
+            + f"<timestamp>{rev['timestamp']}</timestamp>\n<contributor>{who}</contributor>\n"
+            + ("<minor/>\n" if rev["minor"] else "")
+            + f"<comment>{xml_escape(rev['comment'])}</comment>\n"
+            "<model>wikitext</model>\n<format>text/x-wiki</format>\n"
+            f"{text}\n<sha1>{_sha1_base36(rev['sha1'])}</sha1>\n</revision>\n"
+        )
+    parts.append("</page>\n</mediawiki>\n")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
 def _history_users(path: Path = HISTORY_XML) -> list[str]:
     """Registered contributors of the export, spaces as underscores (for MW_USERS)."""
     with gzip.open(path, "rb") as f:
@@ -421,6 +467,15 @@ class TestWiki:
         result = self._post("delete", title=title, reason=reason)
         if "delete" not in result:
             raise RuntimeError(f"deleting {title!r} failed: {result}")
+
+    def undelete(self, title: str, timestamps: list[str] | None = None) -> None:
+        """Restore the deleted ``title``: only the revisions saved at ``timestamps`` (the
+        others stay deleted: asking for them by revid says ``missing``), or all of them.
+        The page keeps its page id."""
+        params = {"timestamps": "|".join(timestamps)} if timestamps is not None else {}
+        result = self._post("undelete", title=title, reason="wikimon test", **params)
+        if "undelete" not in result:
+            raise RuntimeError(f"undeleting {title!r} failed: {result}")
 
     def fake_lag(self, seconds: int | None) -> None:
         """Make the wiki report ``seconds`` of replica lag (None: no lag). API requests with

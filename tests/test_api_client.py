@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +26,7 @@ import pytest
 from monitor import __version__
 from monitor.api import RetryPolicy, WikiClient
 from monitor.errors import WikiError
+from storage import Revision
 
 CONTACT = "tests@example.org"
 USER_AGENT = f"wikimon/{__version__} ({CONTACT})"
@@ -270,30 +274,111 @@ def test_refused_connection_is_retried_then_a_wiki_error() -> None:
 def test_timeout_is_retried_then_a_wiki_error(serve) -> None:
     server = serve(Reply(200, OK_BODY, delay=1.0))
     sleeps: list[float] = []
-    started = time.monotonic()
     with pytest.raises(WikiError) as error:
         client(server.url, sleeps, max_tries=2, backoff=0.1, timeout=0.2).call(action="query")
-    assert time.monotonic() - started < 0.9  # did not wait for the slow answers
     assert str(error.value) == (
-        f"{server.url}: cannot connect (ReadTimeout) after 2 tries; "
+        f"{server.url}: timed out (ReadTimeout; http: timeout is 0.2 s) after 2 tries; "
         "is the wiki reachable? Try again later"
     )
-    assert len(server.requests) == 2
+    assert len(server.requests) == 2  # each try gave up on its slow answer: no third one
     assert len(sleeps) == 1
+    assert jittered(sleeps[0], 0.1), sleeps
+
+
+def api_revision(revid: int, **extra: Any) -> dict[str, Any]:
+    """A revision as MediaWiki's formatversion=2 answers it."""
+    return {
+        "revid": revid,
+        "parentid": revid - 1,
+        "minor": False,
+        "user": "Alice",
+        "userid": 3,
+        "timestamp": f"2024-01-01T00:00:{revid % 60:02d}Z",
+        "size": 5,
+        "sha1": "0" * 40,
+        "comment": f"edit {revid}",
+        "slots": {"main": {"contentmodel": "wikitext", "contentformat": "text/x-wiki",
+                           "content": f"text {revid}"}},
+    } | extra  # fmt: skip
+
+
+def stored_revision(revid: int, **extra: Any) -> Revision:
+    """What ``api_revision(revid)`` becomes."""
+    fields = dict(
+        revid=revid, parent_revid=revid - 1, timestamp=f"2024-01-01T00:00:{revid % 60:02d}Z",
+        user="Alice", user_id=3, comment=f"edit {revid}", size=5, sha1="0" * 40,
+        text=f"text {revid}",
+    )  # fmt: skip
+    return Revision(**(fields | extra))
 
 
 def test_query_follows_continuation(serve) -> None:
     first = {"continue": {"rvcontinue": "20240101|42", "continue": "||"},
-             "query": {"pages": [{"pageid": 7, "revisions": [{"revid": 41}]}]}}  # fmt: skip
+             "query": {"pages": [{"pageid": 7, "revisions": [api_revision(41)]}]}}  # fmt: skip
     last = {"batchcomplete": True,
-            "query": {"pages": [{"pageid": 7, "revisions": [{"revid": 42}]}]}}  # fmt: skip
+            "query": {"pages": [{"pageid": 7, "revisions": [api_revision(42)]}]}}  # fmt: skip
     server = serve(Reply(200, first), Reply(200, last))
     batches = list(client(server.url, []).revisions(7))
-    assert batches == [[{"revid": 41}], [{"revid": 42}]]
+    assert batches == [[stored_revision(41)], [stored_revision(42)]]
     assert [r["params"].get("rvcontinue") for r in server.requests] == [None, "20240101|42"]
     assert [r["params"]["continue"] for r in server.requests] == ["", "||"]
     assert {r["params"]["rvlimit"] for r in server.requests} == {"50"}
     assert_polite(server)
+
+
+def test_a_continuation_that_does_not_move_is_an_error_not_a_loop(serve) -> None:
+    stuck = {"continue": {"rvcontinue": "20240101|42", "continue": "||"},
+             "query": {"pages": [{"pageid": 7, "revisions": [api_revision(41)]}]}}  # fmt: skip
+    server = serve(Reply(200, stuck))
+    with pytest.raises(WikiError) as error:
+        list(client(server.url, []).revisions(7))
+    assert str(error.value) == (
+        f"{server.url} answered the same continuation twice "
+        '({"rvcontinue": "20240101|42", "continue": "||"}); '
+        "check the wiki's api: URL in the config"
+    )
+    assert len(server.requests) == 2
+
+
+def test_revisions_by_id_sorts_found_and_missing(serve) -> None:
+    body = {"query": {"badrevids": {"9": {"revid": 9, "missing": True}},
+                      "pages": [{"pageid": 7, "revisions": [api_revision(5)]},
+                                {"pageid": 8, "revisions": [api_revision(6)]}]}}  # fmt: skip
+    server = serve(Reply(200, body))
+    found, missing = client(server.url, []).revisions_by_id([5, 6, 9])
+    assert found == {7: [stored_revision(5)], 8: [stored_revision(6)]}
+    assert missing == {9}
+    (request,) = server.requests
+    assert (request["params"]["revids"], request["params"]["rvslots"]) == ("5|6|9", "main")
+    assert "content" in request["params"]["rvprop"].split("|")
+
+
+# --- text missing for another reason than revision deletion ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("main", "warned"),
+    [
+        ({"contentmodel": "wikitext", "texthidden": True}, False),
+        ({"contentmodel": "wikitext", "textmissing": True}, True),
+    ],
+    ids=["revision-deleted", "text missing"],
+)
+def test_a_revision_without_text_is_stored_hidden_and_only_an_unexplained_one_warns(
+    serve, caplog, main: dict[str, Any], warned: bool
+) -> None:
+    body = {
+        "query": {"pages": [{"pageid": 7, "revisions": [api_revision(5, slots={"main": main})]}]}
+    }
+    server = serve(Reply(200, body))
+    with caplog.at_level(logging.WARNING, logger="monitor"):
+        revision = client(server.url, []).current_revision(7)
+    assert revision == stored_revision(5, text=None, texthidden=True)
+    expected = [
+        f"{server.url}: revision 5 came without its text although it is not revision-deleted "
+        '(slot: {"contentmodel": "wikitext", "textmissing": true}); it is stored without text'
+    ]
+    assert [r.getMessage() for r in caplog.records] == (expected if warned else [])
 
 
 LAGGED = {"error": {"code": "maxlag", "info": "Waiting for a database server: 7 seconds lagged."}}
@@ -318,3 +403,157 @@ def test_malformed_retry_after_on_a_lagged_answer_is_retried(serve) -> None:
     result = client(server.url, sleeps, max_tries=3, backoff=1).call(action="query")
     assert result == OK_BODY
     assert sleeps == [5]  # the lag default, not a traceback from mwclient
+
+
+# --- answers of the wrong shape, through the CLI: one line, nothing stored ---------------------
+
+TITLE = "Some article"
+INFO = {"query": {"pages": [{"pageid": 7, "ns": 0, "title": TITLE, "lastrevid": 42}]}}
+NOT_AN_API = "check the wiki's api: URL in the config"
+
+
+def write_config(tmp_path: Path, api_url: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"contact: {CONTACT}\nwikis:\n  local:\n    api: {api_url}\nhttp:\n  max_tries: 1\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def stored_rows(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table}").fetchall()
+            for table in ("pages", "page_titles", "revisions", "sync_state")
+        }
+    finally:
+        conn.close()
+
+
+NOTHING = {"pages": [], "page_titles": [], "revisions": [], "sync_state": []}
+
+
+def revisions_answer(*revisions: Any) -> dict[str, Any]:
+    return {"query": {"pages": [{"pageid": 7, "ns": 0, "title": TITLE,
+                                 "revisions": list(revisions)}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ([{"query": {"pages": []}}], f"a page query without a page for {TITLE!r}"),
+        ([{"query": {"pages": [{}]}}], "a page with no int pageid ({})"),
+        ([{"query": {"pages": "x"}}], 'a page query whose pages are not a list ("x")'),
+        ([{"query": "x"}], """a 'query' part that is not an object ({"query": "x"})"""),
+        ([{"error": "boom"}], 'an error that is not an API error ("boom")'),
+        (
+            [{"error": {"info": "no code"}}],
+            'an error that is not an API error ({"info": "no code"})',
+        ),
+        ([{"warnings": "x", **INFO}], 'warnings that are not API warnings ("x")'),
+        (
+            [{"query": {"pages": [{"pageid": "7", "ns": 0, "title": TITLE}]}}],
+            f'a page with no int pageid ({{"pageid": "7", "ns": 0, "title": "{TITLE}"}})',
+        ),
+        (
+            [INFO, revisions_answer({"revid": 42, "user": "Alice"})],
+            'a revision without a timestamp like 2024-11-27T05:40:00Z ({"revid": 42, "user": '
+            '"Alice"})',
+        ),
+        (
+            [INFO, revisions_answer({"revid": "42", "timestamp": "2024-01-01T00:00:00Z"})],
+            'a revision without a revision id ({"revid": "42", "timestamp": '
+            '"2024-01-01T00:00:00Z"})',
+        ),
+        (
+            [
+                INFO,
+                revisions_answer(
+                    {
+                        "revid": 42,
+                        "timestamp": "2024-01-01T00:00:00Z",
+                        "slots": {"main": {"content": 5}},
+                    }
+                ),
+            ],  # fmt: skip
+            'a revision whose content is not a string ({"revid": 42, "timestamp": '
+            '"2024-01-01T00:00:00Z", "slots": {"main": {"content"…)',
+        ),
+        ([INFO, revisions_answer()], "0 current revisions for page id 7, not one"),
+        ([INFO, {"query": {"pages": []}}], "a revisions query for page id 7 without pages"),
+    ],
+    ids=[
+        "no pages",
+        "empty page",
+        "pages not a list",
+        "query not an object",
+        "error not an object",
+        "error without code",
+        "warnings not an object",
+        "pageid a string",
+        "revision without timestamp",
+        "revid a string",
+        "content not a string",
+        "no current revision",
+        "revisions without pages",
+    ],  # fmt: skip
+)
+def test_add_against_answers_of_the_wrong_shape_is_one_line_and_stores_nothing(
+    serve, run, tmp_path: Path, db_path: Path, script: list[dict[str, Any]], message: str
+) -> None:
+    server = serve(*(Reply(200, body) for body in script))
+    result = run("add", TITLE, config=write_config(tmp_path, server.url))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {server.url} answered {message}; {NOT_AN_API}\n"
+    assert len(server.requests) == len(script)  # max_tries: 1, and no request after the bad one
+    assert_polite(server)
+    assert stored_rows(db_path) == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (
+            Reply(503, b"busy"),
+            "{url}: HTTP 503 after 1 try; is the wiki reachable? Try again later",
+        ),
+        (
+            Reply(200, {"query": {"pages": [{"pageid": 7, "missing": True}]}}),
+            "{url}: page id 7 no longer exists on the wiki (deleted?)",
+        ),
+        (Reply(404, b"gone"), "{url} answered HTTP 404; check the api: URL in the config"),
+    ],
+    ids=["503", "deleted meanwhile", "404"],
+)
+def test_add_stores_nothing_when_the_current_revision_cannot_be_fetched(
+    serve, run, tmp_path: Path, db_path: Path, failure: Reply, message: str
+) -> None:
+    server = serve(Reply(200, INFO), failure)
+    result = run("add", TITLE, config=write_config(tmp_path, server.url))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {message.format(url=server.url)}\n"
+    asked = [(r["params"]["prop"], r["params"].get("titles"), r["params"].get("pageids"))
+             for r in server.requests]  # fmt: skip
+    assert asked == [("info", TITLE, None), ("revisions", None, "7")]
+    assert stored_rows(db_path) == NOTHING
+
+    # the same wiki answering properly: the page and its revision are stored together
+    siteinfo = {
+        "query": {
+            "general": {"case": "first-letter"},
+            "namespaces": {"0": {"id": 0, "name": ""}, "1": {"id": 1, "name": "Talk"}},
+        }
+    }
+    server.script[1:] = [Reply(200, revisions_answer(api_revision(42))), Reply(200, siteinfo)]
+    server.requests.clear()
+    result = run("add", TITLE, config=write_config(tmp_path, server.url))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        f"Tracking {TITLE!r} on local (page id 7): 1 revision stored (the current one)."
+    )
+    rows = stored_rows(db_path)
+    assert [(p[2], p[4], p[5]) for p in rows["pages"]] == [(7, TITLE, 1)]
+    assert [r[2] for r in rows["revisions"]] == [42]

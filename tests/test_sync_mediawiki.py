@@ -28,11 +28,13 @@ from mediawiki_fixtures import (
     TestWiki,
     load_history,
     long_history,
+    write_export,
 )
 
 from monitor import __version__
 from monitor.api import RetryPolicy, WikiClient
 from monitor.errors import WikiError
+from monitor.sync import BackfillResult, add_configured, backfill_page
 from storage import Store
 
 pytestmark = pytest.mark.mediawiki
@@ -260,10 +262,11 @@ def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, c
     ok(run("add", ARTICLE, config=cfg))
     ok(run("add", SECOND_ARTICLE, config=cfg))
     adds = mediawiki.api_requests()[seen:]
-    # each add: prop=info for the title, then its current revision
-    assert [(r["params"]["prop"], r["params"].get("titles", r["params"].get("pageids")))
-            for r in adds] == [
-        ("info", ARTICLE), ("revisions", str(ARTICLE_PAGE_ID)),
+    # each add: prop=info for the title, then its current revision; the first add on a
+    # wiki also learns its title rules (siteinfo), once
+    assert [(r["params"].get("prop") or r["params"].get("meta"),
+             r["params"].get("titles", r["params"].get("pageids"))) for r in adds] == [
+        ("info", ARTICLE), ("revisions", str(ARTICLE_PAGE_ID)), ("siteinfo", None),
         ("info", SECOND_ARTICLE), ("revisions", str(SECOND_PAGE_ID)),
     ]  # fmt: skip
     assert {(r["ua"], r["params"]["maxlag"]) for r in adds} == {(USER_AGENT, "5")}
@@ -395,8 +398,12 @@ def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_
 def test_add_refuses_redirects_missing_and_invalid_titles(
     mediawiki: TestWiki, run, cfg: Path, db_path: Path
 ) -> None:
-    empty = {"wikis": [("local", mediawiki.api_url, None, None)], "pages": [],
-             "page_titles": [], "revisions": [], "sync_state": []}  # fmt: skip
+    def stored() -> dict[str, list[tuple]]:
+        tables = snapshot(db_path)
+        assert [row[:2] for row in tables.pop("wikis")] == [("local", mediawiki.api_url)]
+        return tables
+
+    empty = {"pages": [], "page_titles": [], "revisions": [], "sync_state": []}
 
     result = run("add", REDIRECT, config=cfg)
     assert result.exit_code == 1
@@ -404,31 +411,64 @@ def test_add_refuses_redirects_missing_and_invalid_titles(
     line = one_line(result.stderr)
     assert REDIRECT in line
     assert f"wikimon add '{ARTICLE}'" in line
-    assert snapshot(db_path) == empty
+    assert stored() == empty
 
     result = run("add", "No such page xyz", config=cfg)
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "'No such page xyz'" in line and "has no page" in line
-    assert snapshot(db_path) == empty
+    assert stored() == empty
 
     result = run("add", "Bad[[title]]", config=cfg)
     assert result.exit_code == 1
     assert "'Bad[[title]]'" in one_line(result.stderr)
-    assert snapshot(db_path) == empty
+    assert stored() == empty
 
     # rejected by MediaWiki itself, not by wikimon's own title check
     result = run("add", "Percent %41 encoded", config=cfg)
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "'Percent %41 encoded' is not a valid title on local" in line
-    assert snapshot(db_path) == empty
+    assert stored() == empty
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        (
+            "Special:Random",
+            "'Special:Random' is a special page on local ({url}): the wiki generates it and it "
+            "has no revisions to track; add an article instead",
+        ),
+        (
+            "Media:Foo.png",
+            "'Media:Foo.png' is a special page on local ({url}): the wiki generates it and it "
+            "has no revisions to track; add an article instead",
+        ),
+        (
+            "wikipedia:Foo",
+            "'Wikipedia:Foo' is a link to another wiki (interwiki prefix 'wikipedia'), not a "
+            "page on local ({url}); to track it, add that wiki to the config's wikis: and use "
+            "--wiki",
+        ),
+    ],
+    ids=["special", "media", "interwiki"],
+)
+@pytest.mark.parametrize("command", ["add", "backfill"])
+def test_special_pages_and_interwiki_links_are_refused_in_one_line(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path, command: str, title: str, message: str
+) -> None:
+    result = run(command, title, config=cfg)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert one_line(result.stderr) == "Error: " + message.format(url=mediawiki.api_url)
+    tables = snapshot(db_path)
+    assert (tables["pages"], tables["revisions"], tables["sync_state"]) == ([], [], [])
 
 
 # --- 8. deleted pages ---------------------------------------------------------------------------
 
 
-def test_poll_of_a_deleted_page_warns_and_keeps_its_history(
+def test_a_deleted_page_is_reported_once_and_a_recreated_one_is_tracked_anew(
     mediawiki: TestWiki, run, cfg: Path, db_path: Path
 ) -> None:
     ok(run("add", ARTICLE, config=cfg))
@@ -442,47 +482,86 @@ def test_poll_of_a_deleted_page_warns_and_keeps_its_history(
     assert result.exit_code == 1
     assert result.stdout == f"local: {SECOND_ARTICLE!r}: 1 new revision (166)\n"
     line = one_line(result.stderr, "Warning: ")
-    assert f"{ARTICLE!r} (page id {ARTICLE_PAGE_ID}) no longer exists" in line
+    assert line == (
+        f"Warning: local: {ARTICLE!r} (page id {ARTICLE_PAGE_ID}) no longer exists on the wiki "
+        "(deleted?); its history is kept and it is no longer tracked"
+    )
     assert stored_json(run, ARTICLE, cfg) == before
     assert texts(db_path, ARTICLE)[31] is not None
     assert last_error(db_path) == [(ARTICLE, line.removeprefix("Warning: ")),
                                    (SECOND_ARTICLE, None)]  # fmt: skip
+    status = json.loads(ok(run("status", "--json", config=cfg)))
+    assert [(s["title"], s["page_id"], s["tracked"]) for s in status] == [
+        (ARTICLE, ARTICLE_PAGE_ID, False),
+        (SECOND_ARTICLE, SECOND_PAGE_ID, True),
+    ]
+
+    # said once: the next poll no longer asks about it
+    seen = len(mediawiki.api_requests())
+    assert ok(run("poll", config=cfg)) == f"local: {SECOND_ARTICLE!r}: no new revisions\n"
+    (request,) = mediawiki.api_requests()[seen:]
+    assert request["params"]["pageids"] == str(SECOND_PAGE_ID)
+
+    # re-created on the wiki: a new page with a new page id, under the same title
+    new_revid = mediawiki.edit(ARTICLE, "new text", summary="re-created")
+    new_page_id = mediawiki.page_id(ARTICLE)
+    assert new_page_id not in (None, ARTICLE_PAGE_ID)
+    out = ok(run("add", ARTICLE, config=cfg))
+    assert out.splitlines()[0] == (
+        f"Tracking {ARTICLE!r} on local (page id {new_page_id}): 1 revision stored "
+        "(the current one)."
+    )
+    result = run("wikitext", ARTICLE, config=cfg)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout_bytes == b"new text"
+    assert [r["revid"] for r in stored_json(run, ARTICLE, cfg)] == [new_revid]
+    assert ok(run("poll", config=cfg)) == (
+        f"local: {ARTICLE!r}: no new revisions\nlocal: {SECOND_ARTICLE!r}: no new revisions\n"
+    )
+    # both pages are kept: the deleted one with its history, no longer tracked
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT page_id, tracked, deleted_at IS NOT NULL, "
+            "(SELECT GROUP_CONCAT(revid) FROM revisions WHERE page = pages.id) "
+            "FROM pages WHERE title = ? ORDER BY page_id",
+            [ARTICLE],
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [(ARTICLE_PAGE_ID, 0, 1, "31"), (new_page_id, 1, 0, str(new_revid))]
 
 
 # --- 9. unreachable wiki, garbage answers ---------------------------------------------------------
 
 
 def test_unreachable_wiki_is_one_line_and_changes_nothing(
-    mediawiki: TestWiki, wikimon_process, tmp_path: Path, db_path: Path
+    mediawiki: TestWiki, run, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cfg = write_config(tmp_path, mediawiki.api_url, http=FAST_HTTP)
-    base = ["--config", str(cfg), "--db", str(db_path)]
-
-    def wikimon(*args: str) -> tuple[int, str, str]:
-        proc = wikimon_process(*base, *args)
-        out, err = proc.communicate(timeout=60)
-        return proc.returncode, out.decode(), err.decode()
-
-    assert wikimon("add", ARTICLE)[0] == 0
+    cfg = write_config(tmp_path, mediawiki.api_url, http={"max_tries": 2, "backoff": 7})
+    ok(run("add", ARTICLE, config=cfg))
     before = snapshot(db_path)
     mediawiki.stop()
-    started = time.monotonic()
-    code, out, err = wikimon("poll")
-    assert time.monotonic() - started < 15  # http: max_tries/backoff from the config apply
-    assert code == 1
-    assert out == ""
-    assert one_line(err) == (
+    sleeps: list[float] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "sleep", sleeps.append)  # recorded, not slept
+        result = run("poll", config=cfg)
+    # http: max_tries and backoff from the config apply: one wait of 7 s ± 20 % jitter
+    assert len(sleeps) == 1 and 5.6 <= sleeps[0] <= 8.4, sleeps
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert one_line(result.stderr) == (
         f"Error: {mediawiki.api_url}: cannot connect (ConnectionError) after 2 tries; "
         "is the wiki reachable? Try again later"
     )
     assert snapshot(db_path) == before
-    assert last_error(db_path) == [(ARTICLE, one_line(err).removeprefix("Error: "))]
+    assert last_error(db_path) == [(ARTICLE, one_line(result.stderr).removeprefix("Error: "))]
 
     mediawiki.start()
     new = mediawiki.edit(ARTICLE, "Back again.")
-    code, out, err = wikimon("poll")
-    assert (code, err) == (0, "")
-    assert out == f"local: {ARTICLE!r}: 1 new revision ({new})\n"
+    result = run("poll", config=cfg)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({new})\n"
     assert last_error(db_path) == [(ARTICLE, None)]
 
 
@@ -723,3 +802,243 @@ def test_poll_reports_a_tracked_page_that_became_a_redirect(
         store.close()
     # said once, not at every poll
     assert run("poll", config=cfg).stderr == ""
+
+
+# --- 13. gaps in the stored history -----------------------------------------------------------
+
+
+def import_slice(
+    run, mediawiki: TestWiki, cfg: Path, tmp_path: Path, revids: list[int]
+) -> list[dict[str, Any]]:
+    """Import, as an XML export, only the revisions ``revids`` of the article (the wiki's
+    own revids, parent ids and text). Returns all of the article's revisions on the wiki."""
+    wiki = mediawiki.revisions(ARTICLE)
+    export = write_export(
+        tmp_path / "slice.xml", ARTICLE, ARTICLE_PAGE_ID, [r for r in wiki if r["revid"] in revids]
+    )
+    result = run("import", str(export), "--wiki", "local", config=cfg)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    return wiki
+
+
+def test_backfill_fills_the_gap_between_two_imported_slices(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path, tmp_path: Path
+) -> None:
+    ok(run("add", ARTICLE, config=cfg))  # the newest: 31
+    sliced = [*range(2, 11), *range(21, 31)]  # 11..20 are missing
+    wiki = import_slice(run, mediawiki, cfg, tmp_path, sliced)
+    assert [r["revid"] for r in stored_json(run, ARTICLE, cfg)] == [*sliced, 31]
+    by_revid = {r["revid"]: r for r in wiki}
+
+    seen = len(mediawiki.api_requests())
+    out = ok(run("backfill", ARTICLE, config=cfg))
+    assert out == f"local: {ARTICLE!r}: 10 older revisions stored, 0 newer; 30 in all.\n"
+    # every revision once, in order, byte for byte
+    assert stored_json(run, ARTICLE, cfg) == wiki_rows(wiki)
+    stored = texts(db_path, ARTICLE)
+    assert list(stored) == ARTICLE_REVIDS
+    assert list(stored.values()) == [r["content"].encode("utf-8") for r in wiki]
+    # the history before the earliest stored revision (none: 2 is the first), then the gap as
+    # one time range from the revision before it to the one after it, then newer revisions
+    requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
+    assert [(p.get("pageids"), p.get("revids"), p.get("rvstart"), p.get("rvend"), p["rvlimit"])
+            for p in requests] == [
+        (str(ARTICLE_PAGE_ID), None, None, None, "50"),
+        (str(ARTICLE_PAGE_ID), None, by_revid[10]["timestamp"], by_revid[21]["timestamp"], "50"),
+        (str(ARTICLE_PAGE_ID), None, by_revid[31]["timestamp"], None, "50"),
+    ]  # fmt: skip
+    assert {(p["rvslots"], "content" in p["rvprop"].split("|")) for p in requests} == {
+        ("main", True)
+    }
+    store = Store(db_path)
+    try:
+        (page,) = store.find_pages(ARTICLE)
+        assert store.sync_state(page)["history_complete"] == 1
+    finally:
+        store.close()
+    # nothing left to do
+    out = ok(run("backfill", ARTICLE, config=cfg))
+    assert out == f"local: {ARTICLE!r}: 0 older revisions stored, 0 newer; 30 in all.\n"
+
+
+def test_backfill_gives_up_a_deleted_parent_once_and_leaves_history_incomplete(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path, tmp_path: Path
+) -> None:
+    ok(run("add", ARTICLE, config=cfg))
+    sliced = [*range(2, 11), *range(21, 31)]
+    wiki = import_slice(run, mediawiki, cfg, tmp_path, sliced)
+    # revision 15 is deleted from the page's history: restore everything else
+    mediawiki.delete_page(ARTICLE)
+    mediawiki.undelete(ARTICLE, [r["timestamp"] for r in wiki if r["revid"] != 15])
+    assert [r["revid"] for r in mediawiki.revisions(ARTICLE)] == [
+        r for r in ARTICLE_REVIDS if r != 15
+    ]
+    assert mediawiki.page_id(ARTICLE) == ARTICLE_PAGE_ID
+    by_revid = {r["revid"]: r for r in wiki}
+
+    def backfill() -> tuple[BackfillResult, list[dict[str, str]]]:
+        store = Store(db_path)
+        try:
+            (page,) = store.find_pages(ARTICLE)
+            seen = len(mediawiki.api_requests())
+            client = WikiClient(mediawiki.api_url, CONTACT, RetryPolicy(max_tries=1))
+            result = backfill_page(store, client, page)
+            state = store.sync_state(page)
+            assert (state["history_complete"], state["backfill_cursor"]) == (0, None)
+            requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
+            return result, requests
+        finally:
+            store.close()
+
+    def asked(requests: list[dict[str, str]]) -> list[tuple]:
+        return [(p.get("revids"), p.get("rvstart"), p.get("rvend")) for p in requests]
+
+    result, requests = backfill()
+    assert (result.added, result.gaps_filled, result.unavailable) == (9, 9, [15])
+    assert asked(requests) == [
+        (None, None, None),  # before the earliest stored revision: nothing
+        (None, by_revid[10]["timestamp"], by_revid[21]["timestamp"]),  # the gap 11..20
+        ("15", None, None),  # 16's parent, not in the wiki's history: asked for once
+        (None, by_revid[31]["timestamp"], None),  # newer revisions
+    ]
+    assert [r["revid"] for r in stored_json(run, ARTICLE, cfg)] == [
+        r for r in ARTICLE_REVIDS if r != 15
+    ]
+    assert stored_json(run, ARTICLE, cfg) == wiki_rows([r for r in wiki if r["revid"] != 15])
+
+    # a second run asks again (the wiki might have restored it), once, and stores nothing
+    result, requests = backfill()
+    assert (result.added, result.gaps_filled, result.unavailable) == (0, 0, [15])
+    assert asked(requests) == [
+        (None, None, None),
+        (None, by_revid[14]["timestamp"], by_revid[16]["timestamp"]),
+        ("15", None, None),
+        (None, by_revid[31]["timestamp"], None),
+    ]
+
+
+# --- 14. articles listed in the config -------------------------------------------------------
+
+
+def test_add_configured_adds_the_articles_not_yet_stored(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path
+) -> None:
+    ok(run("add", SECOND_ARTICLE, config=cfg))
+    store = Store(db_path)
+    try:
+        client = WikiClient(mediawiki.api_url, CONTACT, RetryPolicy(max_tries=1))
+        seen = len(mediawiki.api_requests())
+        outcome = add_configured(
+            store,
+            client,
+            "local",
+            [ARTICLE, SECOND_ARTICLE, REDIRECT, "No such page xyz", "Special:Random", ARTICLE],
+        )
+        (article,) = store.find_pages(ARTICLE, "local")
+        assert outcome == [
+            (ARTICLE, article),
+            (
+                REDIRECT,
+                f"local: cannot add {REDIRECT!r} (listed in the config): {REDIRECT!r} on local "
+                f"is a redirect to {ARTICLE!r}; track the article itself: wikimon add "
+                f"{ARTICLE!r}",
+            ),
+            (
+                "No such page xyz",
+                "local: cannot add 'No such page xyz' (listed in the config): local has no page "
+                f"'No such page xyz' ({mediawiki.api_url}); check the spelling: titles are "
+                "case-sensitive after the first letter",
+            ),
+            (
+                "Special:Random",
+                "local: cannot add 'Special:Random' (listed in the config): 'Special:Random' is "
+                f"a special page on local ({mediawiki.api_url}): the wiki generates it and it "
+                "has no revisions to track; add an article instead",
+            ),
+        ]
+        assert (article.page_id, article.tracked) == (ARTICLE_PAGE_ID, True)
+        assert [r["revid"] for r in store.revisions(article)] == [31]
+        # the stored article was not asked about; each other title once
+        requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
+        assert [(p.get("prop"), p.get("titles", p.get("pageids"))) for p in requests] == [
+            ("info", ARTICLE),
+            ("revisions", str(ARTICLE_PAGE_ID)),
+            ("info", REDIRECT),
+            (None, REDIRECT),  # where the redirect leads
+            ("info", "No such page xyz"),
+            ("info", "Special:Random"),
+        ]
+        assert [(p.title, p.tracked) for p in store.pages()] == [
+            (ARTICLE, True),
+            (SECOND_ARTICLE, True),
+        ]
+        # all stored now: nothing to do, no request
+        seen = len(mediawiki.api_requests())
+        assert add_configured(store, client, "local", [ARTICLE, SECOND_ARTICLE]) == []
+        assert len(mediawiki.api_requests()) == seen
+    finally:
+        store.close()
+
+
+def test_add_configured_stops_asking_a_wiki_that_fails(mediawiki: TestWiki, tmp_path: Path) -> None:
+    store = Store(tmp_path / "configured.db")
+    try:
+        mediawiki.stop()
+        client = WikiClient(mediawiki.api_url, CONTACT, RetryPolicy(max_tries=1))
+        calls: list[dict[str, Any]] = []
+        call = client.call
+        client.call = lambda **params: (calls.append(params), call(**params))[1]  # counted
+        outcome = add_configured(store, client, "local", [ARTICLE, SECOND_ARTICLE])
+        assert [c["titles"] for c in calls] == [ARTICLE]  # the second title is not tried
+        reason = (
+            f"{mediawiki.api_url}: cannot connect (ConnectionError) after 1 try; is the wiki "
+            "reachable? Try again later"
+        )
+        assert outcome == [
+            (ARTICLE, f"local: cannot add {ARTICLE!r} (listed in the config): {reason}"),
+            (
+                SECOND_ARTICLE,
+                f"local: cannot add {SECOND_ARTICLE!r} (listed in the config): {reason}",
+            ),
+        ]
+        assert store.pages() == []
+    finally:
+        store.close()
+
+
+def test_poll_adds_the_articles_listed_in_the_config(
+    mediawiki: TestWiki, run, cfg: Path, db_path: Path
+) -> None:
+    with cfg.open("a", encoding="utf-8") as f:
+        f.write(f"articles:\n  - {ARTICLE}\n  - No such page xyz\n  - {SECOND_ARTICLE}\n")
+    result = run("poll", config=cfg)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"local: {ARTICLE!r}: added (listed in the config)\n"
+        f"local: {SECOND_ARTICLE!r}: added (listed in the config)\n"
+        f"local: {ARTICLE!r}: no new revisions\n"
+        f"local: {SECOND_ARTICLE!r}: no new revisions\n"
+    )
+    warning = one_line(result.stderr, "Warning: ")
+    assert "'No such page xyz'" in warning and "listed in the config" in warning
+    revid = mediawiki.edit(ARTICLE, "new text", "update")
+    again = run("poll", config=cfg)  # the stored ones are polled, not re-added
+    assert f"local: {ARTICLE!r}: 1 new revision ({revid})\n" in again.stdout
+    assert "added" not in again.stdout
+    rows = json.loads(ok(run("status", "--json", config=cfg)))
+    assert [(r["title"], r["tracked"]) for r in rows] == [(ARTICLE, True), (SECOND_ARTICLE, True)]
+
+
+def test_add_learns_the_wikis_title_rules_once(mediawiki: TestWiki, run, cfg: Path, db_path: Path):
+    ok(run("add", ARTICLE, config=cfg))
+    store = Store(db_path)
+    try:
+        wiki = store.wiki("local")
+    finally:
+        store.close()
+    assert wiki["case_sensitive"] == 0
+    names = json.loads(wiki["namespaces"])
+    assert {"Talk", "User talk", "Project", "Test Wiki"} <= set(names)  # localised + canonical
+    # and lookups use them: a namespace prefix in any case finds nothing here but errs cleanly
+    result = run("revisions", "test_wiki:nothing", config=cfg)
+    assert result.exit_code == 1 and "no stored article 'Test Wiki:Nothing'" in result.stderr

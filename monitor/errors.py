@@ -30,4 +30,4 @@ class PageError(WikimonError):
 
 
 class DumpError(WikimonError):
-    """An XML export is malformed; ``position`` says where."""
+    """An XML export is malformed or truncated; its message starts with ``file:line``."""

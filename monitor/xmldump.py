@@ -1,30 +1,39 @@
 """Streaming reader for MediaWiki XML exports (schemas 0.3 to 0.11, plain or compressed).
 
-The reader never holds more than one revision's text: expat is fed 1 MiB at a time and
+The reader never holds more than one revision's text: the file is decompressed
+incrementally (64 KiB of the file at a time, at most 1 MiB of output at once), and expat
 hands back each ``<revision>`` as soon as it closes. Malformed input is reported with its
-exact position: a bad UTF-8 byte costs only the revision that contains it (reported as a
-:class:`DumpProblem`), broken XML or a truncated file ends the stream with a
-:class:`~monitor.errors.DumpError` after everything before it has been yielded.
+exact position as a :class:`DumpProblem`, one line naming ``file:line``:
+
+* a bad UTF-8 byte costs nothing but a U+FFFD: it is reported with the revision that
+  contains it, or with its page (a title…), or on its own when it is outside any page;
+* a field that is not what the schema says (a non-numeric ``<id>``, an unparsable
+  ``<timestamp>``…) skips that revision, or the whole page for a bad page ``<id>``/``<ns>``;
+* a revision whose text is not in the export (a stub dump) is skipped, once per page.
+
+Broken XML, a truncated file or corrupt compressed data ends the stream with a
+:class:`~monitor.errors.DumpError` after everything decoded before it has been yielded.
 """
 
 from __future__ import annotations
 
 import bz2
 import codecs
-import gzip
 import lzma
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from xml.parsers import expat
 
 from storage import Revision, sha1_base36_to_hex
 
 from .errors import DumpError
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 20  # decompressed bytes handed to the parser at once
+RAW_CHUNK_SIZE = 1 << 16  # compressed bytes read from the file at once
 
 
 @dataclass
@@ -32,6 +41,8 @@ class SiteInfo:
     sitename: str | None = None
     dbname: str | None = None
     base: str | None = None
+    case: str | None = None  # first-letter | case-sensitive
+    namespaces: list[str] = field(default_factory=list)  # names, e.g. "Talk", "Benutzer"
 
 
 @dataclass
@@ -53,26 +64,147 @@ class DumpProblem:
 DumpItem = SiteInfo | DumpPage | Revision | DumpProblem
 
 
-def open_compressed(path: str | os.PathLike[str]) -> tuple[BinaryIO, BinaryIO]:
-    """(raw file, decompressed stream), by magic bytes so a misnamed file still works."""
-    raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
+# -- decompression ---------------------------------------------------------------------------
+
+
+class _Decompressor(Protocol):
+    eof: bool
+    needs_input: bool
+    unused_data: bytes
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+class _GzipDecompressor:
+    """zlib's gzip decompressor behind the interface of bz2's and lzma's."""
+
+    def __init__(self) -> None:
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.needs_input = True
+
+    @property
+    def eof(self) -> bool:
+        return self._zlib.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._zlib.unused_data
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        out = self._zlib.decompress(self._zlib.unconsumed_tail + data, max_length)
+        # zlib may hold output back even once all input is consumed: ask again when full
+        self.needs_input = not self._zlib.unconsumed_tail and len(out) < max_length
+        return out
+
+
+def _lzma_decompressor() -> _Decompressor:
+    return lzma.LZMADecompressor(lzma.FORMAT_AUTO)  # xz, or legacy .lzma
+
+
+_DECOMPRESSION_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+class _CompressedDataError(Exception):
+    """The compressed data is truncated or corrupt (the message says which)."""
+
+
+def _decompressor_for(raw: BinaryIO) -> Callable[[], _Decompressor] | None:
+    """By magic bytes, so a misnamed file still works; None for an uncompressed file."""
     magic = raw.read(6)
     raw.seek(0)
-    stream: BinaryIO
     if magic.startswith(b"BZh"):
-        stream = bz2.BZ2File(raw)
-    elif magic.startswith(b"\x1f\x8b"):
-        stream = gzip.GzipFile(fileobj=raw)
-    elif magic.startswith(b"\xfd7zXZ\x00") or magic[:1] == b"\x5d":  # xz, or legacy .lzma
-        stream = lzma.LZMAFile(raw)  # noqa: SIM115
-    else:
-        stream = raw
-    return raw, stream
+        return bz2.BZ2Decompressor
+    if magic.startswith(b"\x1f\x8b"):
+        return _GzipDecompressor
+    if magic.startswith(b"\xfd7zXZ\x00") or magic[:1] == b"\x5d":
+        return _lzma_decompressor
+    return None
 
+
+def _decompressed(raw: BinaryIO, factory: Callable[[], _Decompressor]) -> Iterator[bytes]:
+    """The decompressed data, at most CHUNK_SIZE bytes at a time.
+
+    Everything that can be decompressed is yielded before a truncation or corruption raises
+    _CompressedDataError. Concatenated streams (pbzip2, multi-member gzip, xz) are read
+    in turn; trailing bytes after the last complete stream that are not a stream are
+    ignored, as BZ2File and LZMAFile do.
+    """
+    decompressor = factory()
+    while True:
+        if decompressor.eof:
+            data = decompressor.unused_data or raw.read(RAW_CHUNK_SIZE)
+            if not data:
+                return
+            decompressor = factory()
+            try:
+                out = decompressor.decompress(data, CHUNK_SIZE)
+            except _DECOMPRESSION_ERRORS:
+                return  # trailing garbage (or padding) after a complete stream
+        else:
+            data = raw.read(RAW_CHUNK_SIZE) if decompressor.needs_input else b""
+            if decompressor.needs_input and not data:
+                raise _CompressedDataError("the compressed data ends early: the file is truncated")
+            try:
+                out = decompressor.decompress(data, CHUNK_SIZE)
+            except _DECOMPRESSION_ERRORS as error:
+                raise _CompressedDataError(f"cannot decompress: {error}") from None
+        if out:
+            yield out
+
+
+def _plain(raw: BinaryIO) -> Iterator[bytes]:
+    while chunk := raw.read(CHUNK_SIZE):
+        yield chunk
+
+
+# -- field values ----------------------------------------------------------------------------
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_BASE36_SHA1 = re.compile(r"[0-9a-z]{1,31}")
+_HEX_SHA1 = re.compile(r"[0-9a-f]{40}")
+_MAX_INTEGER = (1 << 63) - 1  # what SQLite can store
+
+
+class _BadField(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def _integer(value: str | None, element: str, line: int, minimum: int = 0) -> int | None:
+    """A number from the export: None when absent or empty, _BadField when it is not one."""
+    if value is None or not (text := value.strip()):
+        return None
+    if not _INTEGER.fullmatch(text):
+        raise _BadField(line, f"{element} is {_shown(text)}, not a number")
+    if len(text) > 20 or not minimum <= int(text) <= _MAX_INTEGER:
+        raise _BadField(line, f"{element} is {_shown(text)}, out of range")
+    return int(text)
+
+
+def _sha1(value: str | None) -> str | None:
+    """Hex, from the export's base 36 (or hex); ValueError when it is neither."""
+    if value is None or not (text := value.strip().lower()):
+        return None
+    if _HEX_SHA1.fullmatch(text):
+        return text
+    if _BASE36_SHA1.fullmatch(text) and int(text, 36) < 1 << 160:
+        return sha1_base36_to_hex(text)
+    raise ValueError(text)
+
+
+# -- the parser ------------------------------------------------------------------------------
 
 # Leaf elements whose text we keep, by (parent, element).
 _LEAVES = {
     ("siteinfo", "sitename"), ("siteinfo", "dbname"), ("siteinfo", "base"),
+    ("siteinfo", "case"), ("namespaces", "namespace"),
     ("page", "title"), ("page", "ns"), ("page", "id"),
     ("revision", "id"), ("revision", "parentid"), ("revision", "timestamp"),
     ("revision", "comment"), ("revision", "sha1"), ("revision", "text"),
@@ -94,8 +226,9 @@ codecs.register_error("wikimon-dump", _replace_and_report)
 @dataclass
 class _BadByte:
     line: int
-    offset: int
+    offset: int  # in the decompressed file
     value: int
+    position: int  # of its U+FFFD in the UTF-8 that expat reads (expat's byte index)
 
 
 @dataclass
@@ -104,13 +237,17 @@ class _Parser:
     items: list[DumpItem] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
     buffer: list[str] | None = None
+    leaf_line: int = 0
     siteinfo: SiteInfo | None = None
     page: dict | None = None
     page_emitted: bool = False
+    page_skipped: bool = False
     previous_revid: int | None = None
     revision: dict | None = None
-    bad_bytes: list[_BadByte] = field(default_factory=list)
-    page_bad_bytes: list[tuple[_BadByte, str]] = field(default_factory=list)
+    bad_bytes: list[_BadByte] = field(default_factory=list)  # not yet attributed, in order
+    page_bad_bytes: list[tuple[_BadByte, int]] = field(default_factory=list)  # (first, revid)
+    page_stray_bytes: list[_BadByte] = field(default_factory=list)  # outside its revisions
+    page_textless: list[tuple[int, int]] = field(default_factory=list)  # (line, revid)
 
     def __post_init__(self) -> None:
         self.expat = expat.ParserCreate()
@@ -133,20 +270,24 @@ class _Parser:
         self.stack.append(name)
         if (parent, name) in _LEAVES:
             self.buffer = []
+            self.leaf_line = self.line
         if name == "siteinfo":
             self.siteinfo = SiteInfo()
         elif name == "page":
-            self.page = {"line": self.line, "redirect": None}
-            self.page_emitted = False
+            self._report_stray_bytes(self._take_bad_bytes(self.expat.CurrentByteIndex), None)
+            self.page = {"line": self.line, "redirect": None, "lines": {}}
+            self.page_emitted = self.page_skipped = False
             self.previous_revid = None
         elif name == "redirect" and parent == "page" and self.page is not None:
             self.page["redirect"] = attrs.get("title", "")
         elif name == "revision" and parent == "page":
-            self.revision = {"line": self.line, "attrs": {}}
+            self.page_stray_bytes += self._take_bad_bytes(self.expat.CurrentByteIndex)
+            self.revision = {"line": self.line, "lines": {}}
             self._emit_page()
         elif self.revision is not None and parent == "revision":
             if name == "text":
                 self.revision["text_attrs"] = attrs
+                self.revision["lines"]["text_attrs"] = self.line
             elif name in ("contributor", "comment") and attrs.get("deleted"):
                 self.revision[f"{name}_deleted"] = True
             elif name == "minor":
@@ -155,112 +296,232 @@ class _Parser:
     def end(self, name: str) -> None:
         self.stack.pop()
         parent = self.stack[-1] if self.stack else None
-        value = None
         if (parent, name) in _LEAVES and self.buffer is not None:
             value = "".join(self.buffer)
             self.buffer = None
-        if value is not None:
             if parent == "siteinfo" and self.siteinfo is not None:
                 setattr(self.siteinfo, name, value.strip())
+            elif parent == "namespaces" and self.siteinfo is not None and value.strip():
+                self.siteinfo.namespaces.append(value.strip())
             elif parent == "page" and self.page is not None:
                 self.page[name] = value
-            elif parent == "revision" and self.revision is not None:
-                self.revision[name] = value
-            elif parent == "contributor" and self.revision is not None:
-                self.revision[f"contributor_{name}"] = value
+                self.page["lines"][name] = self.leaf_line
+            elif self.revision is not None and parent in ("revision", "contributor"):
+                key = name if parent == "revision" else f"contributor_{name}"
+                self.revision[key] = value
+                self.revision["lines"][key] = self.leaf_line
         if name == "siteinfo" and self.siteinfo is not None:
             self.items.append(self.siteinfo)
         elif name == "revision" and parent == "page" and self.revision is not None:
-            self._emit_revision()
+            self._emit_revision(self._take_bad_bytes(self.expat.CurrentByteIndex))
             self.revision = None
         elif name == "page":
             self._emit_page()  # a page without revisions
-            self._report_bad_bytes()
+            self.page_stray_bytes += self._take_bad_bytes(self.expat.CurrentByteIndex)
+            if self.page_skipped:
+                self.page_stray_bytes = []  # the page is reported and skipped anyway
+            self.finish_page()
             self.page = None
 
     def _where(self, line: int) -> str:
         return f"{self.path}:{line}"
 
+    @property
+    def title(self) -> str:
+        return (self.page or {}).get("title", "").strip()
+
+    # -- bad bytes -------------------------------------------------------------------------
+
+    def _take_bad_bytes(self, before: int) -> list[_BadByte]:
+        """Remove and return the bad bytes that expat has read before byte ``before``."""
+        pending = self.bad_bytes
+        if not pending or pending[0].position >= before:
+            return []
+        count = 1
+        while count < len(pending) and pending[count].position < before:
+            count += 1
+        taken = pending[:count]
+        del pending[:count]
+        return taken
+
+    def _report_stray_bytes(self, bad: list[_BadByte], title: str | None) -> None:
+        if not bad:
+            return
+        first, more = bad[0], len(bad) - 1
+        where = f"in page {title!r} outside its revisions" if title is not None else (
+            "outside any page"
+        )  # fmt: skip
+        self.items.append(
+            DumpProblem(
+                f"{self._where(first.line)} (byte {first.offset}): invalid UTF-8 byte "
+                f"0x{first.value:02X} {where}"
+                + (f" and {more} more there" if more else "")
+                + "; read as U+FFFD"
+            )
+        )
+
+    def finish_page(self) -> None:
+        """Report what was skipped or replaced in the current page, once per page."""
+        if self.page_bad_bytes:
+            (first, revid), more = self.page_bad_bytes[0], len(self.page_bad_bytes) - 1
+            self.items.append(
+                DumpProblem(
+                    f"{self._where(first.line)} (byte {first.offset}): invalid UTF-8 byte "
+                    f"0x{first.value:02X} in revision {revid} of {self.title!r}"
+                    + (f" and in {more} more of its revisions" if more else "")
+                    + "; imported with U+FFFD in place of each invalid byte "
+                    "(their sha1 will not match)"
+                )
+            )
+        self._report_stray_bytes(self.page_stray_bytes, self.title)
+        if self.page_textless:
+            (line, revid), more = self.page_textless[0], len(self.page_textless) - 1
+            self.items.append(
+                DumpProblem(
+                    f"{self._where(line)}: revision {revid} of {self.title!r}"
+                    + (f" and {more} more of its revisions have" if more else " has")
+                    + " no text in this export (a stub dump?); not imported"
+                )
+            )
+        self.page_bad_bytes, self.page_stray_bytes, self.page_textless = [], [], []
+
+    def finish_file(self) -> None:
+        self._report_stray_bytes(self._take_bad_bytes(1 << 62), None)
+
+    # -- pages and revisions -------------------------------------------------------------------
+
     def _emit_page(self) -> None:
         if self.page is None or self.page_emitted:
             return
         self.page_emitted = True
-        title = self.page.get("title", "").strip()
-        page_id = self.page.get("id")
+        lines = self.page["lines"]
+        try:
+            ns = _integer(self.page.get("ns"), "<ns>", lines.get("ns", 0), minimum=-2)
+            page_id = _integer(self.page.get("id"), "<id>", lines.get("id", 0), minimum=1)
+        except _BadField as error:
+            self.page_skipped = True
+            self.items.append(
+                DumpProblem(
+                    f"{self._where(error.line)}: page {self.title!r}: {error.message}; "
+                    "the page and its revisions are not imported"
+                )
+            )
+            return
         self.items.append(
             DumpPage(
-                title=title,
-                ns=int(self.page["ns"]) if self.page.get("ns", "").strip() else 0,
-                page_id=int(page_id) if page_id and page_id.strip() else None,
+                title=self.title,
+                ns=ns or 0,
+                page_id=page_id,
                 redirect=self.page["redirect"],
                 line=self.page["line"],
             )
         )
 
-    def _report_bad_bytes(self) -> None:
-        if not self.page_bad_bytes:
-            return
-        (first, revid), more = self.page_bad_bytes[0], len(self.page_bad_bytes) - 1
-        title = (self.page or {}).get("title", "").strip()
-        self.items.append(
-            DumpProblem(
-                f"{self._where(first.line)} (byte {first.offset}): invalid UTF-8 byte "
-                f"0x{first.value:02X} in revision {revid} of {title!r}"
-                + (f" and in {more} more of its revisions" if more else "")
-                + "; imported with U+FFFD in place of each invalid byte (their sha1 will not match)"
-            )
-        )
-        self.page_bad_bytes = []
-
-    def _emit_revision(self) -> None:
+    def _emit_revision(self, bad_bytes: list[_BadByte]) -> None:
         data = self.revision
         assert data is not None and self.page is not None
-        title = self.page.get("title", "").strip()
-        bad = [b for b in self.bad_bytes if data["line"] <= b.line <= self.line]
-        if bad:
-            self.bad_bytes = [b for b in self.bad_bytes if b.line > self.line]
-            self.page_bad_bytes.append((bad[0], data.get("id", "?").strip()))
-        if not data.get("id", "").strip():
-            self.items.append(
-                DumpProblem(
-                    f"{self._where(data['line'])}: a revision of {title!r} has no <id>; "
-                    "wikimon needs revision ids (use Special:Export or a database dump)"
-                )
+        if self.page_skipped:
+            return
+        lines = data["lines"]
+        try:
+            revid = _integer(data.get("id"), "<id>", lines.get("id", 0), minimum=1)
+        except _BadField as error:
+            self.previous_revid = None
+            self._skip(error.line, f"a revision of {self.title!r}: {error.message}")
+            return
+        if revid is None:
+            self.previous_revid = None
+            self._skip(
+                data["line"],
+                f"a revision of {self.title!r} has no <id>; wikimon needs revision ids "
+                "(use Special:Export or a database dump)",
+                suffix="",
             )
             return
-        revid = int(data["id"])
-        text_attrs = data.get("text_attrs", {})
-        texthidden = bool(text_attrs.get("deleted"))
-        text = None if texthidden else data.get("text", "")
-        sha1 = (data.get("sha1") or text_attrs.get("sha1") or "").strip() or None
-        if sha1 is not None:
-            sha1 = sha1_base36_to_hex(sha1) if len(sha1) <= 31 else sha1.lower()
-        size = text_attrs.get("bytes")
-        parent = data.get("parentid", "").strip()
-        userhidden = bool(data.get("contributor_deleted"))
-        user = data.get("contributor_username", data.get("contributor_ip"))
-        user_id = data.get("contributor_id", "").strip()
-        self.items.append(
-            Revision(
-                revid=revid,
-                # Without <parentid> (schemas before 0.6) the previous revision in the file is
-                # the parent, as in a full-history export.
-                parent_revid=int(parent) if parent else self.previous_revid,
-                timestamp=data.get("timestamp", "").strip(),
-                user=None if userhidden else user,
-                user_id=int(user_id) if user_id else (0 if "contributor_ip" in data else None),
-                anon="contributor_ip" in data,
-                comment=None if data.get("comment_deleted") else data.get("comment", ""),
-                minor=bool(data.get("minor")),
-                size=int(size) if size else None,
-                sha1=sha1,
-                text=text,
-                texthidden=texthidden,
-                userhidden=userhidden,
-                commenthidden=bool(data.get("comment_deleted")),
+        # Without <parentid> (schemas before 0.7) the previous revision in the file is the
+        # parent, as in a full-history export.
+        previous, self.previous_revid = self.previous_revid, revid
+        try:
+            revision = self._revision(data, revid, previous)
+        except _BadField as error:
+            self._skip(error.line, f"revision {revid} of {self.title!r}: {error.message}")
+            return
+        if revision is None:
+            self.page_textless.append((data["line"], revid))
+            return
+        if bad_bytes:
+            self.page_bad_bytes.append((bad_bytes[0], revid))
+        self.items.append(revision)
+
+    def _skip(self, line: int, message: str, suffix: str = "; not imported") -> None:
+        self.items.append(DumpProblem(f"{self._where(line)}: {message}{suffix}"))
+
+    def _revision(self, data: dict, revid: int, previous: int | None) -> Revision | None:
+        """The revision, or None when its text is not in the export (a stub dump)."""
+        lines = data["lines"]
+        text_attrs = data.get("text_attrs")
+        text_line = lines.get("text_attrs", data["line"])
+        size = None
+        if text_attrs is not None:
+            size = _integer(text_attrs.get("bytes"), '<text bytes="…">', text_line, minimum=-1)
+            if size == -1:
+                size = None  # unknown: what exports give for revision-deleted text
+        texthidden = bool(text_attrs and text_attrs.get("deleted"))
+        text = None if texthidden else data.get("text")
+        if not texthidden and not text:
+            # <text bytes="1234" id="5"/> in a stub dump, or no <text> at all: not in this
+            # export. <text bytes="0"/> or a bare <text/> is an empty revision.
+            if text_attrs is None:
+                return None
+            if size != 0 and (size or "location" in text_attrs or "id" in text_attrs):
+                return None
+            text = ""
+        timestamp = data.get("timestamp", "").strip()
+        if not timestamp:
+            raise _BadField(data["line"], "no <timestamp>")
+        if not _TIMESTAMP.fullmatch(timestamp):
+            raise _BadField(
+                lines["timestamp"],
+                f"<timestamp> is {_shown(timestamp)}, not YYYY-MM-DDThh:mm:ssZ",
             )
+        parent = _integer(data.get("parentid"), "<parentid>", lines.get("parentid", 0))
+        anon = "contributor_ip" in data
+        user_id = _integer(
+            data.get("contributor_id"), "contributor <id>", lines.get("contributor_id", 0)
         )
-        self.previous_revid = revid
+        # The main slot's sha1 (0.11) is the text's; <sha1> covers all slots of the revision.
+        raw_sha1 = (text_attrs or {}).get("sha1") or data.get("sha1")
+        try:
+            sha1 = _sha1(raw_sha1)
+        except ValueError:
+            sha1 = None
+            line = text_line if (text_attrs or {}).get("sha1") else lines.get("sha1", 0)
+            self.items.append(
+                DumpProblem(
+                    f"{self._where(line)}: revision {revid} of {self.title!r}: sha1 is "
+                    f"{_shown(raw_sha1.strip())}, neither base 36 nor hex; imported with "
+                    "the sha1 of its text instead"
+                )
+            )
+        userhidden = bool(data.get("contributor_deleted"))
+        commenthidden = bool(data.get("comment_deleted"))
+        user = data.get("contributor_username", data.get("contributor_ip"))
+        return Revision(
+            revid=revid,
+            parent_revid=(parent or None) if "parentid" in data else previous,
+            timestamp=timestamp,
+            user=None if userhidden else user,
+            user_id=user_id if user_id is not None else (0 if anon else None),
+            anon=anon,
+            comment=None if commenthidden else data.get("comment", ""),
+            minor=bool(data.get("minor")),
+            size=size,
+            sha1=sha1,
+            text=text,
+            texthidden=texthidden,
+            userhidden=userhidden,
+            commenthidden=commenthidden,
+        )
 
 
 def read_dump(
@@ -275,8 +536,11 @@ def read_dump(
     decoder = codecs.getincrementaldecoder("utf-8")(errors="wikimon-dump")
     lines_before = 0  # newlines in the bytes decoded so far
     offset = 0  # decompressed bytes decoded so far
+    shift = 0  # how many more bytes expat reads than the file has: U+FFFD is 3 bytes
+    chunk = b""
 
     def on_bad_byte(error: UnicodeDecodeError) -> None:
+        nonlocal shift
         # error.object is the decoder's pending bytes followed by this chunk
         chunk_start = offset - (len(error.object) - len(chunk))
         parser.bad_bytes.append(
@@ -284,23 +548,27 @@ def read_dump(
                 line=lines_before + error.object.count(b"\n", 0, error.start) + 1,
                 offset=chunk_start + error.start,
                 value=error.object[error.start],
+                position=chunk_start + error.start + shift,
             )
         )
+        shift += 3 - (error.end - error.start)
 
-    raw, stream = open_compressed(path)
-    try:
+    def pending_items() -> Iterator[DumpItem]:
+        yield from parser.items
+        parser.items.clear()
+
+    with open(path, "rb") as raw:
+        factory = _decompressor_for(raw)
+        chunks = _decompressed(raw, factory) if factory else _plain(raw)
         while True:
             try:
-                chunk = stream.read(CHUNK_SIZE)
-            except EOFError as error:
-                raise DumpError(
-                    f"{name}: the compressed data ends early after {offset} bytes "
-                    f"(the file is truncated: {error})"
-                ) from None
-            except (OSError, lzma.LZMAError, zlib.error) as error:
-                raise DumpError(
-                    f"{name}: cannot decompress after {offset} bytes ({error})"
-                ) from None
+                chunk = next(chunks, b"")
+            except _CompressedDataError as error:
+                failure = f"{name}:{lines_before + 1}: {error} (after {offset} bytes)"
+                break
+            except OSError as error:
+                failure = f"{name}:{lines_before + 1}: cannot read the file ({error})"
+                break
             final = not chunk
             _bad_byte_listeners.append(on_bad_byte)
             try:
@@ -312,18 +580,19 @@ def read_dump(
             try:
                 parser.expat.Parse(text, final)
             except expat.ExpatError as error:
-                yield from parser.items
-                parser.items.clear()
                 reason = expat.ErrorString(error.code)
                 if reason in ("no element found", "unclosed token") and final:
                     reason = f"the XML ends early ({reason}): the file is truncated"
-                raise DumpError(f"{name}:{error.lineno}:{error.offset + 1}: {reason}") from None
-            yield from parser.items
-            parser.items.clear()
+                failure = f"{name}:{error.lineno}:{error.offset + 1}: {reason}"
+                break
+            if final:
+                parser.finish_file()
+            yield from pending_items()
             if progress is not None:
                 progress(raw.tell())
             if final:
-                break
-    finally:
-        stream.close()
-        raw.close()
+                return
+    # Everything before the failure first, with what was skipped in the page it cuts off.
+    parser.finish_page()
+    yield from pending_items()
+    raise DumpError(failure)

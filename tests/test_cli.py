@@ -158,3 +158,28 @@ def test_database_problems_are_one_line(run, tmp_path):
 def test_huge_revision_number_is_a_usage_error(imported):
     result = imported("wikitext", TITLE, "--rev", "99999999999999999999999")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_case_sensitive_wiki_keeps_the_first_letter(run, tmp_path):
+    path = tmp_path / "wikt.xml"
+    pages = "".join(
+        f"<page><title>{title}</title><ns>0</ns><id>{n}</id><revision><id>{n * 10}</id>"
+        f"<timestamp>2024-01-01T00:00:00Z</timestamp><text>{title} text</text></revision></page>"
+        for n, title in ((1, "apple"), (2, "Apple"))
+    )
+    path.write_text(
+        "<mediawiki><siteinfo><dbname>enwiktionary</dbname><case>case-sensitive</case>"
+        f"<namespaces><namespace key='1'>Talk</namespace></namespaces></siteinfo>{pages}"
+        "</mediawiki>"
+    )
+    assert run("import", str(path)).exit_code == 0
+    assert run("wikitext", "apple").stdout_bytes == b"apple text"
+    assert run("wikitext", "Apple").stdout_bytes == b"Apple text"
+
+
+def test_localised_namespace_from_the_export(run):
+    dewiki = ROOT / "tests/data/corpus/real/dewiki_history_sample/Bz2Test.xml.bz2"
+    run("import", str(dewiki))
+    result = run("revisions", "benutzer diskussion:apCom", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) > 0

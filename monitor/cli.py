@@ -16,11 +16,15 @@ from typing import Any
 import click
 
 from storage import Page, Store, StoreError
+from storage import changes as changelog
 
 from . import __version__
+from .analysis import AnalysisResult, analyze_page
 from .api import RetryPolicy, WikiClient
 from .config import Config, load_config
+from .diff import diff_wikitext
 from .errors import ConfigError, UnknownTitle, WikimonError
+from .extract import extract_facts
 from .importer import import_dump
 from .sync import add_configured, add_page, backfill_page, poll_pages
 from .titles import normalize_title
@@ -73,6 +77,11 @@ class Context:
             for page in store.find_pages(article.title, article.wiki):
                 if not page.tracked and page.deleted_at is None:
                     store.upsert_page(page.wiki, page.page_id, page.title, page.ns, tracked=True)
+
+    def analyze(self, page: Page, *, full: bool = False) -> AnalysisResult:
+        """Bring the page's change log up to date (incremental unless ``full``)."""
+        infobox = self.config.infobox_for(page.wiki, page.title)
+        return analyze_page(self.store(), page, infobox, full=full)
 
     def client(self, wiki: str) -> WikiClient:
         wiki_config = self.config.wiki(wiki)
@@ -197,6 +206,7 @@ def add(context: Context, title: str, wiki: str | None) -> None:
     wiki = context.config.wiki(wiki).name
     store = context.store()
     page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
+    context.analyze(page)
     stored = store.revision_count(page)
     click.echo(
         f"Tracking {page.title!r} on {wiki} (page id {page.page_id}): "
@@ -269,6 +279,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                     err=True,
                 )
             if result.added:
+                context.analyze(result.page)
                 click.echo(
                     f"{name}: {_plural(result.added, 'new revision')} "
                     + (
@@ -314,6 +325,7 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
         page, _ = add_page(store, context.client(wiki), wiki, normalize_title(title))
     client = context.client(page.wiki)
     result = backfill_page(store, client, page, since)
+    context.analyze(page)
     newer = result.caught_up.added if result.caught_up else 0
     click.echo(
         f"{page.wiki}: {page.title!r}: {_plural(result.added, 'older revision')} stored"
@@ -359,6 +371,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
                 position[0] = done
 
             result = import_dump(store, context.config, path, wiki, progress)
+        for page in result.touched:
+            context.analyze(page)
         for problem in result.problems:
             click.echo(f"Warning: {problem}", err=True)
         click.echo(
@@ -474,6 +488,192 @@ def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) 
         raise WikimonError(f"revision {revid} of {page.title!r} is revision-deleted: no text")
     sys.stdout.buffer.write(text)  # byte for byte: no added newline
     sys.stdout.buffer.flush()
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--since", metavar="DATE", help="Only changes at or after DATE (UTC).")
+@click.option("--until", metavar="DATE", help="Only changes before DATE (UTC).")
+@click.option("--field", metavar="NAME", help="Only this infobox parameter, e.g. casualties2.")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, oldest first.")
+@pass_context
+def changes(
+    context: Context,
+    title: str,
+    since: str | None,
+    until: str | None,
+    field: str | None,
+    wiki: str | None,
+    as_json: bool,
+) -> None:
+    """What changed in the facts of TITLE's infobox, oldest first."""
+    page = context.page(title, wiki)
+    context.analyze(page)  # a no-op when the change log is up to date
+    rows = changelog.changes(
+        context.store(), page, since=_date(since), until=_date(until), field=field
+    )
+    if as_json:
+        _echo_json([_change_json(page, row) for row in rows])
+        return
+    if not rows:
+        click.echo(f"No changes in the facts of {page.title!r} for these criteria.")
+        return
+    for row in rows:
+        click.echo(_change_line(row))
+
+
+def _change_json(page: Page, row: dict[str, Any]) -> dict[str, Any]:
+    record = {
+        "revid": row["revid"],
+        "parent_revid": row["parent_revid"],
+        "page_id": page.page_id,
+        "title": page.title,
+        "timestamp": row["timestamp"],
+        "user": row["user"],
+        "comment": row["comment"],
+    }
+    record.update({key: row[key] for key in changelog.CHANGE_COLUMNS})
+    record["revert"] = row["revert"]
+    record["reverted_by"] = row["reverted_by"]
+    return record
+
+
+def _describe(change: dict[str, Any]) -> str:
+    """One change as a reader would say it."""
+    kind = change["kind"]
+    if kind == "figure_changed":
+        old, new = change["old_number"], change["new_number"]
+        delta = f" ({new - old:+,})" if old is not None and new is not None else ""
+        what = change["category"] or "figure"
+        side = f", {change['side']}" if change["side"] else ""
+        old_text = "—" if old is None else f"{old:,}"
+        new_text = "—" if new is None else f"{new:,}"
+        return f"{what}: {old_text} → {new_text}{delta} ({change['item']}{side})"
+    if kind in ("item_added", "field_added"):
+        return f"+ {change['item'] or change['new']}"
+    if kind in ("item_removed", "field_removed"):
+        return f"− {change['item'] or change['old']}"
+    return f"{change['old']} → {change['new']}"
+
+
+def _change_line(row: dict[str, Any]) -> str:
+    marks = []
+    if row["revert"]:
+        marks.append(f"reverts to {row['revert']['reverted_to']}")
+    if row["reverted_by"]:
+        marks.append(f"reverted by {row['reverted_by']}")
+    user = row["user"] if row["user"] is not None else "(hidden)"
+    return (
+        f"{row['timestamp']}  {row['revid']}  {_clip(user, 20)}  {row['field']}  "
+        f"{_clip(_describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
+    )
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--at", metavar="REVID|DATE", help="As of this revision or date [default: now].")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON object.")
+@pass_context
+def show(context: Context, title: str, at: str | None, wiki: str | None, as_json: bool) -> None:
+    """The facts in TITLE's infobox, now or as of a revision or date."""
+    page = context.page(title, wiki)
+    store = context.store()
+    meta, text = _visible_revision_at(store, page, at)
+    infobox = context.config.infobox_for(page.wiki, page.title)
+    facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+    if as_json:
+        _echo_json(
+            {
+                "title": page.title,
+                "page_id": page.page_id,
+                "revid": meta["revid"],
+                "timestamp": meta["timestamp"],
+                "infobox": facts.infobox,
+                "fields": facts.to_json(),
+            }
+        )
+        return
+    click.echo(
+        f"{page.title} — {facts.infobox or 'no infobox'}, as of revision {meta['revid']} "
+        f"({meta['timestamp']})"
+    )
+    for name, fact in facts.fields.items():
+        if len(fact.items) > 1:
+            click.echo(f"{name}:")
+            for item in fact.items:
+                click.echo(f"  • {item.text}")
+        else:
+            click.echo(f"{name}: {fact.value}")
+
+
+def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict[str, Any], bytes]:
+    """The newest revision with text at ``at`` (a revid or a date; a bare date means the
+    end of that day), or now."""
+    limit: tuple[str, int] | None = None
+    if at is not None and at.isdigit():
+        meta = store.revision(page, int(at))
+        if meta is None:
+            raise WikimonError(f"revision {at} of {page.title!r} is not stored")
+        limit = (meta["timestamp"], meta["revid"])
+    elif at is not None:
+        moment = _date(at)
+        if len(at) == 10:  # YYYY-MM-DD: as the day ended
+            moment = moment[:10] + "T23:59:59Z"
+        limit = (moment, 2**63 - 1)
+    row = store.conn.execute(
+        "SELECT revid FROM revisions WHERE page = ? AND content IS NOT NULL"
+        + (" AND (timestamp < ? OR (timestamp = ? AND revid <= ?))" if limit else "")
+        + " ORDER BY timestamp DESC, revid DESC LIMIT 1",
+        [page.id, *((limit[0], limit[0], limit[1]) if limit else ())],
+    ).fetchone()
+    if row is None:
+        raise WikimonError(f"no stored revision of {page.title!r} with text" + (
+            f" at or before {at}" if at else ""))  # fmt: skip
+    text = store.text(page, row[0])
+    assert text is not None
+    return store.revision(page, row[0]), text
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--infobox", metavar="NAME", help="Read this template [default: first Infobox].")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of change records.")
+def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
+    """The semantic changes between two wikitext files (no database needed)."""
+    texts = []
+    for path in (old, new):
+        try:
+            texts.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise WikimonError(f"{path}: cannot read it as UTF-8 text ({error})") from None
+    records = diff_wikitext(texts[0], texts[1], infobox)
+    if as_json:
+        _echo_json([record.to_json() for record in records])
+        return
+    if not records:
+        click.echo("No change in the infobox facts.")
+    for record in records:
+        click.echo(f"{record.field}  {record.kind}  {_describe(record.to_json())}")
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@wiki_option("Only articles on this wiki.")
+@pass_context
+def reanalyze(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
+    """Recompute the change log of TITLEs (default: every stored article), e.g. after an
+    upgrade of wikimon."""
+    store = context.store(must_exist=True)
+    pages = [context.page(t, wiki) for t in titles] if titles else store.pages(wiki=wiki)
+    for page in pages:
+        result = context.analyze(page, full=True)
+        click.echo(
+            f"{page.wiki}: {page.title!r}: {_plural(result.revisions, 'revision')} analysed, "
+            f"{_plural(result.changes, 'change')}, {_plural(result.reverts, 'revert')}"
+        )
 
 
 def _plural(count: int, noun: str) -> str:

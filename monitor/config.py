@@ -34,6 +34,7 @@ class WikiConfig:
 class ArticleConfig:
     title: str
     wiki: str
+    infobox: str | None = None  # the infobox template to read, if not the first "Infobox …"
 
 
 @dataclass
@@ -61,6 +62,10 @@ class Config:
                 + ", ".join(sorted(self.wikis))
             )
         return self.wikis[name]
+
+    def infobox_for(self, wiki: str, title: str) -> str | None:
+        """The configured infobox template of an article (None: the first Infobox)."""
+        return next((a.infobox for a in self.articles if a.wiki == wiki and a.title == title), None)
 
     def wiki_for_host(self, host: str) -> WikiConfig | None:
         return next((w for w in self.wikis.values() if w.host == host), None)
@@ -210,8 +215,10 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         if not isinstance(item, dict):
             raise doc.error(("articles", i), "must be a title or a mapping with title: and wiki:")
         for key in item:
-            if key not in ("title", "wiki"):
-                raise doc.error(("articles", i, key), "unknown key; expected title or wiki")
+            if key not in ("title", "wiki", "infobox"):
+                raise doc.error(
+                    ("articles", i, key), "unknown key; expected title, wiki or infobox"
+                )
         title = item.get("title")
         if not isinstance(title, str):
             raise doc.error(("articles", i, "title"), "each article needs a title")
@@ -225,5 +232,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
                 ("articles", i, "wiki"),
                 f"unknown wiki {wiki!r}; configured: {', '.join(sorted(config.wikis))}",
             )
-        config.articles.append(ArticleConfig(title, wiki))
+        infobox = item.get("infobox")
+        if infobox is not None and (not isinstance(infobox, str) or not infobox.strip()):
+            raise doc.error(("articles", i, "infobox"), "must be a template name")
+        config.articles.append(ArticleConfig(title, wiki, infobox.strip() if infobox else None))
     return config

@@ -11,5 +11,8 @@ rm -f wikimon.db wikimon.db-wal wikimon.db-shm
 "$wikimon" import ../samples/history.xml.xz
 "$wikimon" status
 echo
+echo "What changed in casualties2 (wikimon changes … --field casualties2):"
+"$wikimon" changes '2024 Syrian opposition offensives' --field casualties2
+echo
 echo "The database is demo/wikimon.db. Try:"
 echo "  cd demo && ../.venv/bin/wikimon revisions '2024 Syrian opposition offensives' | tail"

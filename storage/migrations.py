@@ -83,6 +83,52 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_semantic_changes",
+        """
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            page INTEGER NOT NULL REFERENCES pages(id),
+            revid INTEGER NOT NULL,        -- the revision that made the change
+            parent_revid INTEGER,          -- the visible revision it was compared with
+            timestamp TEXT NOT NULL,
+            seq INTEGER NOT NULL,          -- order within the revision
+            field TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            item TEXT,
+            category TEXT,
+            side TEXT,
+            old_number INTEGER,
+            new_number INTEGER
+        );
+        CREATE INDEX changes_page_time ON changes (page, timestamp, revid, seq);
+        CREATE INDEX changes_field ON changes (page, field);
+        CREATE TABLE reverts (
+            page INTEGER NOT NULL REFERENCES pages(id),
+            revid INTEGER NOT NULL,        -- the reverting revision
+            reverted_to INTEGER NOT NULL,  -- the revision whose text it restored
+            reverted TEXT NOT NULL,        -- JSON list of the revids it undid
+            PRIMARY KEY (page, revid)
+        );
+        CREATE TABLE reverted (
+            page INTEGER NOT NULL REFERENCES pages(id),
+            revid INTEGER NOT NULL,        -- an undone revision
+            reverted_by INTEGER NOT NULL,
+            PRIMARY KEY (page, revid)
+        );
+        CREATE TABLE analysis_state (
+            page INTEGER PRIMARY KEY REFERENCES pages(id),
+            version TEXT NOT NULL,         -- wikimon version that analysed it
+            infobox TEXT,                  -- configured infobox template, if any
+            analyzed INTEGER NOT NULL,     -- how many revisions were analysed
+            last_revid INTEGER,            -- the newest analysed revision
+            last_timestamp TEXT,
+            last_visible_revid INTEGER     -- the newest analysed revision with text
+        );
+        """,
+    ),
 ]
 
 

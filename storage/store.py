@@ -307,6 +307,38 @@ class Store:
             data = codec.decompress(blob, data)
         return data
 
+    def texts(
+        self, page: Page, after: tuple[str, int] | None = None
+    ) -> Iterator[tuple[dict[str, Any], bytes | None]]:
+        """(metadata, text) of each revision after ``after`` = (timestamp, revid), oldest
+        first. Sequential reading decodes each delta once: recently decoded texts are kept
+        as dictionaries for the next ones."""
+        recent: dict[int, bytes] = {}
+        where = "page = ?"
+        params: list[Any] = [page.id]
+        if after is not None:
+            where += " AND (timestamp > ? OR (timestamp = ? AND revid > ?))"
+            params += [after[0], after[0], after[1]]
+        query = (
+            f"SELECT {_REVISION_COLUMNS}, content, delta_base FROM revisions "
+            f"WHERE {where} ORDER BY timestamp, revid"
+        )
+        for row in self.db.query(query, params):
+            content, base = row.pop("content"), row.pop("delta_base")
+            if content is None:
+                text = None
+            elif base is None:
+                text = codec.decompress(content)
+            elif base in recent:
+                text = codec.decompress(content, recent[base])
+            else:
+                text = self.text(page, row["revid"])
+            if text is not None:
+                recent[row["revid"]] = text
+                if len(recent) > 8:
+                    del recent[next(iter(recent))]
+            yield _booleans(row), text
+
     def storage_bytes(self, page: Page) -> int:
         return self.conn.execute(
             "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM revisions WHERE page = ?", [page.id]

@@ -35,7 +35,30 @@ def test_migrations_are_recorded_once(tmp_path):
         "revisions",
         "sync_state",
         "imports",
+        "changes",
+        "reverts",
+        "reverted",
+        "analysis_state",
     }
+
+
+def test_an_older_database_is_migrated_forward(tmp_path):
+    """A database created with only the first migration gets the later ones on open."""
+    import sqlite3
+
+    from storage.migrations import MIGRATIONS, _statements
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        name, script = MIGRATIONS[0]
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01T00:00:00Z')", [name])
+    store = Store(path)
+    applied = [r["name"] for r in store.db.query("SELECT name FROM _migrations ORDER BY name")]
+    assert applied == [name for name, _ in MIGRATIONS]
+    assert "changes" in store.db.table_names()
 
 
 def test_wal_mode_and_busy_timeout(fresh_db):

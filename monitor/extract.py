@@ -927,17 +927,11 @@ def _convert(node, name, raw_name, out) -> None:
 def _lang(node, name, raw_name, out) -> None:
     """{{lang|xx|text}}, {{langx|xx|text}}, {{lang-xx|text}}, {{transl|xx|text}}."""
     positional, named = _args(node)
-    index = 0 if name.startswith("lang-") or name in ("native phrase",) else 1
+    index = 0 if name.startswith("lang-") else 1
     if index < len(positional):
         _render(positional[index], out)
     elif "text" in named:
         _render(named["text"], out)
-
-
-def _transl(node, name, raw_name, out) -> None:
-    positional, _ = _args(node)
-    if positional:
-        _render(positional[-1], out)
 
 
 def _legend(node, name, raw_name, out) -> None:
@@ -1136,15 +1130,24 @@ def _age_template(node, name, raw_name, out) -> None:
         years -= 1
         months += 12
     units: list[tuple[int, str]] = []
+    if name in ("age", "age in years"):
+        out.append(str(years))
+        return
     if "years" in name:
         units.append((years, "year"))
     else:
         months += years * 12
     if "months" in name:
         units.append((months, "month"))
+    else:  # {{age in days}}, {{age in years and days}}: the days since the last birthday
+        anniversary = start.year + (years if "years" in name else 0)
+        try:
+            days = (end - start.replace(year=anniversary)).days
+        except ValueError:  # 29 February
+            days = (end - start.replace(year=anniversary, day=28)).days - 1
     if "weeks" in name:
         units += [(days // 7, "week"), (days % 7, "day")]
-    else:
+    elif "days" in name:
         units.append((days, "day"))
     shown = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
     if not shown:
@@ -1209,7 +1212,7 @@ _register(_first, "nowrap", "nobr", "small", "smaller", "big", "larger", "nobold
           "strike", "underline", "sans-serif", "keypress", "highlight", "tooltip2")  # fmt: skip
 _register(_second, "color", "colour", "fontcolor", "font color", "native name", "native phrase")
 _register(_last, "transl", "transliteration", "lang-rtl", "resize")
-_register(_lang, "lang", "langx", "lang-x", "native phrase")
+_register(_lang, "lang", "langx", "lang-x")
 _register(_legend, "legend", "leftlegend", "legend2", "legend inline", "legend-line",
           "legend striped", "legend0", "legend3", "legend-table")  # fmt: skip
 _register(_interlanguage, "ill", "interlanguage link", "interlanguage link multi", "link-interwiki")

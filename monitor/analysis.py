@@ -4,12 +4,18 @@ Analysis is incremental: it continues after the last analysed revision, and star
 only when older revisions were stored since (a backfill) or the extraction changed (a new
 wikimon version, another configured infobox). Work is proportional to what changed:
 texts are decoded sequentially, and the extraction caches each field's raw text.
+
+Each batch is one IMMEDIATE transaction that first reads where the change log stands, so
+two processes analysing one page (the daemon and a command) never record a change twice,
+and a crash leaves the log and its state consistent.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from storage import Page, Store
 from storage import changes as changelog
@@ -22,7 +28,7 @@ from .facts import Facts
 # Bump when extraction or diff rules change: stored analyses are then redone.
 ANALYSIS_VERSION = f"{__version__}+1"
 REVERT_RADIUS = 15  # as MediaWiki and mwreverts: an identity revert within 15 revisions
-COMMIT_EVERY = 200
+BATCH = 200  # revisions per transaction
 
 
 @dataclass
@@ -39,67 +45,57 @@ def analyze_page(
 ) -> AnalysisResult:
     """Bring the page's change log up to date with its stored revisions."""
     result = AnalysisResult(page)
-    state = changelog.analysis_state(store, page)
-    if state is None or full or not _still_valid(store, page, state, infobox):
-        state = None
-        result.full = True
+    restart = full
+    while True:
+        with store.transaction():
+            state = changelog.analysis_state(store, page)
+            if state is not None and (restart or not _still_valid(store, page, state, infobox)):
+                changelog.reset(store, page)
+                state = None
+            if state is None:
+                result.full = True
+            restart = False
+            done = _analyze_batch(store, page, infobox, state, result)
+        if done:
+            return result
+
+
+def _analyze_batch(
+    store: Store,
+    page: Page,
+    infobox: str | None,
+    state: dict[str, Any] | None,
+    result: AnalysisResult,
+) -> bool:
+    """Analyse up to BATCH revisions after ``state``; True when none were left."""
     after = (state["last_timestamp"], state["last_revid"]) if state else None
+    batch = list(itertools.islice(store.texts(page, after), BATCH))
+    if not batch:
+        return True
     analyzed = state["analyzed"] if state else 0
+    previous_revid = state["last_visible_revid"] if state else None
     previous: Facts | None = None
-    previous_revid: int | None = state["last_visible_revid"] if state else None
     if previous_revid is not None:
         text = store.text(page, previous_revid)
         previous = extract_facts(text.decode("utf-8", "replace"), infobox) if text else None
     window: deque[tuple[int, str | None]] = deque(_recent(store, page, after), REVERT_RADIUS)
-
-    pending = 0
-    conn_started = False
-    last: dict | None = None
-    try:
-        for meta, text in store.texts(page, after):
-            if not conn_started:
-                store.conn.execute("BEGIN IMMEDIATE")
-                conn_started = True
-                if result.full:
-                    changelog.reset(store, page)
-            revert = _identity_revert(window, meta["sha1"])
-            if revert is not None:
-                reverted_to, undone = revert
-                changelog.record_revert(store, page, meta["revid"], reverted_to, undone)
-                result.reverts += 1
-            window.append((meta["revid"], meta["sha1"]))
-            if text is not None:  # revision-deleted text: compare the next one with the last
-                facts = extract_facts(text.decode("utf-8", "replace"), infobox)
-                if previous is not None:
-                    records = [c.to_json() for c in diff_facts(previous, facts)]
-                    if records:
-                        changelog.record_changes(store, page, meta, previous_revid, records)
-                        result.changes += len(records)
-                previous, previous_revid = facts, meta["revid"]
-            analyzed += 1
-            result.revisions += 1
-            last = meta
-            pending += 1
-            if pending >= COMMIT_EVERY:
-                _save(store, page, infobox, analyzed, last, previous_revid)
-                store.conn.execute("COMMIT")
-                store.conn.execute("BEGIN IMMEDIATE")
-                pending = 0
-        if conn_started:
-            if last is not None:
-                _save(store, page, infobox, analyzed, last, previous_revid)
-            store.conn.execute("COMMIT")
-            conn_started = False
-        elif result.full:
-            with store.transaction():
-                changelog.reset(store, page)
-    finally:
-        if conn_started:
-            store.conn.execute("ROLLBACK")
-    return result
-
-
-def _save(store: Store, page: Page, infobox, analyzed, last, previous_revid) -> None:
+    for meta, text in batch:
+        revert = _identity_revert(window, meta["sha1"])
+        if revert is not None:
+            changelog.record_revert(store, page, meta["revid"], *revert)
+            result.reverts += 1
+        window.append((meta["revid"], meta["sha1"]))
+        if text is not None:  # revision-deleted text: the next one is compared with the last
+            facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+            if previous is not None:
+                records = [change.to_json() for change in diff_facts(previous, facts)]
+                if records:
+                    changelog.record_changes(store, page, meta, previous_revid, records)
+                    result.changes += len(records)
+            previous, previous_revid = facts, meta["revid"]
+        analyzed += 1
+        result.revisions += 1
+    last = batch[-1][0]
     changelog.save_state(
         store,
         page,
@@ -110,9 +106,10 @@ def _save(store: Store, page: Page, infobox, analyzed, last, previous_revid) -> 
         last_timestamp=last["timestamp"],
         last_visible_revid=previous_revid,
     )
+    return len(batch) < BATCH
 
 
-def _still_valid(store: Store, page: Page, state: dict, infobox: str | None) -> bool:
+def _still_valid(store: Store, page: Page, state: dict[str, Any], infobox: str | None) -> bool:
     """The stored analysis covers exactly the stored revisions up to its last one."""
     if state["version"] != ANALYSIS_VERSION or state["infobox"] != infobox:
         return False
@@ -138,7 +135,7 @@ def _recent(store: Store, page: Page, after: tuple[str, int] | None) -> list[tup
 
 
 def _identity_revert(
-    window: deque[tuple[int, str | None]], sha1: str | None
+    window: deque[tuple[int, str | None]] | list[tuple[int, str | None]], sha1: str | None
 ) -> tuple[int, list[int]] | None:
     """(reverted_to, reverted) when ``sha1`` restores one of the window's texts.
 
@@ -152,3 +149,8 @@ def _identity_revert(
             undone = [r for r, _ in entries[index + 1 :]]
             return (revid, undone) if undone else None
     return None
+
+
+def stale_pages(store: Store) -> list[Page]:
+    """Pages whose change log lags behind their stored revisions (e.g. after a crash)."""
+    return [store.page(local_id) for local_id in changelog.stale_pages(store, ANALYSIS_VERSION)]

@@ -6,6 +6,7 @@ import difflib
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from storage import Page, Store, StoreError
 from storage import changes as changelog
 
 from . import __version__
-from .analysis import AnalysisResult, analyze_page
+from .analysis import AnalysisResult, analyze_page, stale_pages
 from .api import RetryPolicy, WikiClient
 from .config import Config, load_config
 from .diff import diff_wikitext
@@ -82,6 +83,12 @@ class Context:
         """Bring the page's change log up to date (incremental unless ``full``)."""
         infobox = self.config.infobox_for(page.wiki, page.title)
         return analyze_page(self.store(), page, infobox, full=full)
+
+    def analyze_stale(self) -> None:
+        """Analyse every page whose change log lags behind its stored revisions: new
+        revisions, or an earlier run that was interrupted."""
+        for page in stale_pages(self.store()):
+            self.analyze(page)
 
     def client(self, wiki: str) -> WikiClient:
         wiki_config = self.config.wiki(wiki)
@@ -206,7 +213,7 @@ def add(context: Context, title: str, wiki: str | None) -> None:
     wiki = context.config.wiki(wiki).name
     store = context.store()
     page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
-    context.analyze(page)
+    context.analyze_stale()
     stored = store.revision_count(page)
     click.echo(
         f"Tracking {page.title!r} on {wiki} (page id {page.page_id}): "
@@ -279,7 +286,6 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                     err=True,
                 )
             if result.added:
-                context.analyze(result.page)
                 click.echo(
                     f"{name}: {_plural(result.added, 'new revision')} "
                     + (
@@ -290,6 +296,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                 )
             else:
                 click.echo(f"{name}: no new revisions")
+    context.analyze_stale()
     if failed:
         sys.exit(1)
 
@@ -325,7 +332,7 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
         page, _ = add_page(store, context.client(wiki), wiki, normalize_title(title))
     client = context.client(page.wiki)
     result = backfill_page(store, client, page, since)
-    context.analyze(page)
+    context.analyze_stale()
     newer = result.caught_up.added if result.caught_up else 0
     click.echo(
         f"{page.wiki}: {page.title!r}: {_plural(result.added, 'older revision')} stored"
@@ -371,8 +378,6 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
                 position[0] = done
 
             result = import_dump(store, context.config, path, wiki, progress)
-        for page in result.touched:
-            context.analyze(page)
         for problem in result.problems:
             click.echo(f"Warning: {problem}", err=True)
         click.echo(
@@ -383,6 +388,7 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
             click.echo(f"Error: {result.error}; everything before it was stored", err=True)
         failed = failed or not result.ok
     context.sync_config(store)  # configured articles that were just imported are tracked
+    context.analyze_stale()
     if failed:
         sys.exit(1)
 
@@ -542,6 +548,9 @@ def _change_json(page: Page, row: dict[str, Any]) -> dict[str, Any]:
 def _describe(change: dict[str, Any]) -> str:
     """One change as a reader would say it."""
     kind = change["kind"]
+    if kind == "figure_changed" and change["old_number"] == change["new_number"]:
+        # a range end, "c." or "+" changed: the texts say what
+        return f"{change['category'] or 'figure'}: {change['old']} → {change['new']}"
     if kind == "figure_changed":
         old, new = change["old_number"], change["new_number"]
         delta = f" ({new - old:+,})" if old is not None and new is not None else ""
@@ -612,7 +621,7 @@ def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict
     """The newest revision with text at ``at`` (a revid or a date; a bare date means the
     end of that day), or now."""
     limit: tuple[str, int] | None = None
-    if at is not None and at.isdigit():
+    if at is not None and re.fullmatch(r"[0-9]{1,18}", at):
         meta = store.revision(page, int(at))
         if meta is None:
             raise WikimonError(f"revision {at} of {page.title!r} is not stored")
@@ -629,8 +638,14 @@ def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict
         [page.id, *((limit[0], limit[0], limit[1]) if limit else ())],
     ).fetchone()
     if row is None:
-        raise WikimonError(f"no stored revision of {page.title!r} with text" + (
-            f" at or before {at}" if at else ""))  # fmt: skip
+        where = f" at or before {at}" if at else ""
+        raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
+    if at is not None and limit is not None and limit[1] != row[0] and limit[1] < 2**63 - 1:
+        click.echo(
+            f"Note: revision {at} is revision-deleted; showing {row[0]}, the last visible "
+            "revision before it",
+            err=True,
+        )
     text = store.text(page, row[0])
     assert text is not None
     return store.revision(page, row[0]), text

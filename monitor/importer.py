@@ -26,7 +26,6 @@ class ImportResult:
     skipped: int = 0  # already stored
     problems: list[str] = field(default_factory=list)
     error: str | None = None
-    touched: list[Page] = field(default_factory=list)  # pages that got new revisions
 
     @property
     def ok(self) -> bool:
@@ -66,7 +65,6 @@ class _PageImport:
         self.revisions: list[Revision] = []
         self.bytes = 0
         self.newest: str | None = None  # the newest revision timestamp in this export
-        self.added_total = 0  # revisions this export added to the page
 
     def add(self, revision: Revision) -> int:
         if self.newest is None or revision.timestamp > self.newest:
@@ -87,7 +85,6 @@ class _PageImport:
             self.writer = self.store.writer(self.page)
         added = self.writer.write(self.revisions) if self.revisions else 0
         self.revisions, self.bytes = [], 0
-        self.added_total += added
         return added
 
     def finish(self) -> int:
@@ -104,11 +101,6 @@ class _PageImport:
             if self.item.redirect is not None:
                 self.store.set_redirect(self.page, self.item.redirect or None)
         return added
-
-
-def _touched(result: ImportResult, page_import: _PageImport) -> None:
-    if page_import.added_total and page_import.page is not None:
-        result.touched.append(page_import.page)
 
 
 def import_dump(
@@ -135,7 +127,6 @@ def import_dump(
             elif isinstance(item, DumpPage):
                 if current is not None:
                     result.added += current.finish()
-                    _touched(result, current)
                     current = None
                 if result.wiki is None:
                     result.wiki = wiki or wiki_for_export(store, config, siteinfo)
@@ -164,14 +155,12 @@ def import_dump(
                 result.problems.append(item.message)
         if current is not None:
             result.added += current.finish()
-            _touched(result, current)
             current = None
     except DumpError as error:
         result.error = str(error)
         if current is not None:
             # the export's title is as of its making: newer than any revision read from it
             result.added += current.finish()
-            _touched(result, current)
             current = None
     finally:
         # Everything complete is stored, even when the file breaks off or on Ctrl-C.

@@ -112,11 +112,19 @@ def changes(
     return rows
 
 
-def revert_of(store: Store, page: Page) -> dict[int, int]:
-    """{reverting revid: revid it restored} for the page."""
-    return {
-        row[0]: row[1]
+def stale_pages(store: Store, version: str) -> list[int]:
+    """Local ids of pages whose change log does not cover all their stored revisions, or
+    was made by another analysis version."""
+    return [
+        row[0]
         for row in store.conn.execute(
-            "SELECT revid, reverted_to FROM reverts WHERE page = ?", [page.id]
+            """
+            SELECT p.id FROM pages p
+              JOIN (SELECT page, COUNT(*) AS n FROM revisions GROUP BY page) r ON r.page = p.id
+              LEFT JOIN analysis_state a ON a.page = p.id
+             WHERE a.page IS NULL OR a.analyzed != r.n OR a.version != ?
+             ORDER BY p.id
+            """,
+            [version],
         )
-    }
+    ]

@@ -104,6 +104,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             new_number INTEGER
         );
         CREATE INDEX changes_page_time ON changes (page, timestamp, revid, seq);
+        CREATE UNIQUE INDEX changes_once ON changes (page, revid, seq);
         CREATE INDEX changes_field ON changes (page, field);
         CREATE TABLE reverts (
             page INTEGER NOT NULL REFERENCES pages(id),

@@ -178,3 +178,70 @@ def test_diff_two_files_and_reanalyze(run, db_path, tmp_path):
     assert result.exit_code == 0
     assert f"190 revisions analysed, {len(before)} changes" in result.output
     assert change_log(db_path) == before
+
+
+_ANALYSE = """
+import sys
+from monitor.analysis import analyze_page
+from storage import Store
+store = Store(sys.argv[1])
+(page,) = store.pages()
+analyze_page(store, page)
+"""
+
+
+def test_concurrent_analyses_record_each_change_once(run, db_path, tmp_path):
+    import subprocess
+    import sys
+
+    full_db = tmp_path / "full.db"
+    run("import", str(SAMPLE_HISTORY), db=full_db)
+    expected = change_log(full_db)
+    # store the revisions without their analysis, then analyse from three processes at once
+    run("import", str(SAMPLE_HISTORY))
+    store = Store(db_path)
+    (page,) = store.pages()
+    with store.transaction():
+        changelog.reset(store, page)
+    store.close()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _ANALYSE, str(db_path)], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    assert change_log(db_path) == expected
+
+
+def test_an_interrupted_analysis_is_finished_by_the_next_command(
+    run, db_path, tmp_path, wikimon_process
+):
+    import signal
+    import sqlite3
+    import time
+
+    big = CORPUS / "dev" / "history-big.xml.xz"
+    proc = wikimon_process("--db", str(db_path), "import", str(big))
+    deadline = time.monotonic() + 120
+    analysed = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as conn:
+                row = conn.execute("SELECT analyzed FROM analysis_state").fetchone()
+                analysed = row[0] if row else 0
+        except sqlite3.OperationalError:
+            analysed = 0
+        if analysed >= 200:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 200 <= analysed < 1396
+    # the same import again adds no revision, but finishes the change log
+    again = run("import", str(big))
+    assert "0 revisions added, 1396 already stored" in again.output
+    full_db = tmp_path / "full.db"
+    run("import", str(big), db=full_db)
+    assert change_log(db_path) == change_log(full_db)

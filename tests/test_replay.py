@@ -96,7 +96,6 @@ def test_replaying_the_change_log_reproduces_show_at_every_revision(run, db_path
             for record in by_revision.pop(meta["revid"], []):
                 replay(state, record)
             assert reader_form(state) == reader_form(shown), (page.title, meta["revid"])
-            state = shown  # continue from the shown texts: cosmetic drift does not pile up
             checked += 1
         assert not by_revision  # every record belongs to a stored, visible revision
     assert checked or name in ("gensim", "pear")

@@ -12,9 +12,11 @@ and a crash leaves the log and its state consistent.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from storage import Page, Store
@@ -25,8 +27,21 @@ from .diff import diff_facts
 from .extract import extract_facts
 from .facts import Facts
 
-# Bump when extraction or diff rules change: stored analyses are then redone.
-ANALYSIS_VERSION = f"{__version__}+1"
+# The semantic core's source files: when any of them changes (an upgrade), stored change
+# logs are recomputed by the next analysis, without anyone remembering to bump a number.
+_CORE = ("facts.py", "extract.py", "diff.py", "numbers.py")
+
+
+def _core_digest() -> str:
+    digest = hashlib.sha1()
+    for name in _CORE:
+        path = Path(__file__).with_name(name)
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+ANALYSIS_VERSION = f"{__version__}+{_core_digest()}"
 REVERT_RADIUS = 15  # as MediaWiki and mwreverts: an identity revert within 15 revisions
 BATCH = 200  # revisions per transaction
 

@@ -245,3 +245,17 @@ def test_an_interrupted_analysis_is_finished_by_the_next_command(
     full_db = tmp_path / "full.db"
     run("import", str(big), db=full_db)
     assert change_log(db_path) == change_log(full_db)
+
+
+def test_a_new_analysis_version_redoes_the_change_log(run, db_path, monkeypatch):
+    from monitor import analysis
+
+    run("import", str(SAMPLE_HISTORY))
+    before = change_log(db_path)
+    store = Store(db_path)
+    (page,) = store.pages()
+    assert analysis.analyze_page(store, page).revisions == 0  # up to date: nothing to do
+    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", "0.0.0+other")
+    result = analysis.analyze_page(store, page)
+    assert (result.full, result.revisions) == (True, 190)
+    assert change_log(db_path) == before

@@ -15,17 +15,24 @@ The rules, as a reader of the rendered infobox would describe an edit:
   and figures (references, comments, alignment, list syntax, ``<br>`` spellings, piping…)
   is cosmetic. Text that differs only in whitespace, letter case or typography (dashes,
   curly quotes) is cosmetic too, and so is rewording how a number is qualified
-  ("c. 1,000" → "~1,000").
+  ("c. 1,000" → "~1,000"). Numbers are read as extraction reads them
+  (:mod:`monitor.numbers`): "1,000" and "1.000" and "1 000" are one number each.
 * A *scalar* field (at most one item on each side) changes by ``value_changed`` — unless
   only figures changed inside its one item, which gives one ``figure_changed`` per figure.
   A field that is replaced wholesale (no item survives and one side has at most one
   item, e.g. a list vandalised into one sentence, or "Ongoing" becoming a result with
   bullet points) is a ``value_changed`` too.
-* A *list* field changes by ``item_removed`` / ``item_added`` (items matched by
-  :attr:`Item.key`), ``item_changed`` when a matched item's text changed beyond its figures
-  (e.g. a commander gaining ``{{KIA}}``), and ``figure_changed`` when a number inside a
-  matched item changed, appeared (``old_number`` None) or vanished (``new_number`` None).
-  Figures within an item are matched by (category, side), then by category, in order.
+* A *list* field changes by ``item_removed`` / ``item_added`` (items matched by their key,
+  else by their text, see :func:`_match_items`: a link whose target changed but not its
+  text is the same item), ``item_changed`` when a matched item's text changed beyond its
+  figures (e.g. a commander gaining ``{{KIA}}``), and ``figure_changed`` when a number
+  inside a matched item changed, appeared (``old_number`` None) or vanished
+  (``new_number`` None). Figures within an item are matched by (category, side), then by
+  category, in order.
+* A matched item whose flag was swapped for another (``{{flagicon|Iran}}`` →
+  ``{{flagicon|Israel}}``; not a flag appearing or vanishing) is ``item_changed``, in a
+  scalar field too; when its text is unchanged, old and new name the flags
+  ("5 killed (Iran)" → "5 killed (Israel)").
 * When an item's (or a scalar's) text changed beyond its figures *and* figures with a
   category changed too, the text record is followed by those ``figure_changed`` records,
   so that no change of a casualty figure goes unreported.
@@ -41,6 +48,7 @@ from difflib import SequenceMatcher
 
 from .extract import extract_facts
 from .facts import Change, Facts, FieldFacts, Figure, Item
+from .numbers import FIGURE_WORDS, Quantity, is_qualifier, quantities
 
 __all__ = ["diff_facts", "diff_field", "diff_wikitext"]
 
@@ -100,6 +108,8 @@ def _diff_scalar(name: str, old: FieldFacts, new: FieldFacts) -> list[Change]:
     before, after = old.items[0], new.items[0]
     figures = _figure_pairs(before.figures, after.figures)
     if _same_beyond_figures(old, new) or not _text_differs(old.value, new.value):
+        if _flag_swapped(before, after):
+            return _diff_item(name, before, after)
         return [_figure_change(name, before, after, a, b) for a, b in figures]
     return [_value_record(name, old, new)] + [
         _figure_change(name, before, after, a, b) for a, b in figures if _categorised(a, b)
@@ -121,11 +131,13 @@ def _value_record(name: str, old: FieldFacts, new: FieldFacts) -> Change:
 
 def _diff_item(name: str, before: Item, after: Item) -> list[Change]:
     figures = _figure_pairs(before.figures, after.figures)
-    if _same_beyond_figures(before, after):
+    swapped = _flag_swapped(before, after)
+    if not swapped and _same_beyond_figures(before, after):
         return [_figure_change(name, before, after, a, b) for a, b in figures]
-    record = Change(
-        field=name, kind="item_changed", item=after.text, old=before.text, new=after.text
-    )
+    old, new = before.text, after.text
+    if not _text_differs(old, new):  # only the flag changed: say so
+        old, new = f"{old} ({before.flag})", f"{new} ({after.flag})"
+    record = Change(field=name, kind="item_changed", item=after.text, old=old, new=new)
     return [record] + [
         _figure_change(name, before, after, a, b) for a, b in figures if _categorised(a, b)
     ]
@@ -138,7 +150,7 @@ def _match_items(
 
     Stages, each over what the earlier ones left, every one in order:
 
-    1. same key and same text (keys compared without extraction's position suffix " #2");
+    1. same key and same text (keys compared by :attr:`Item.identity`, without position);
     2. same key without extraction's disambiguation (" / text", which comes and goes with
        another item of the same link or flag) and same text;
     3. same key, same sides; then same key, compatible sides (one side unknown, or a
@@ -146,7 +158,10 @@ def _match_items(
     4. same key that names something (a link target or a flag), whatever the sides — a
        key made of the item's own text is not enough: two "N killed" lines under
        different labels are different items;
-    5. items that differ only in their figures ("208 killed" → "208 killed, 21 captured",
+    5. same text: a link whose target changed but not its text (``[[Hayat Tahrir
+       al-Sham|HTS]]`` → ``[[Hay'at Tahrir al-Sham|HTS]]``, as bots bypassing redirects
+       do), or a flag swapped in front of the same text;
+    6. items that differ only in their figures ("208 killed" → "208 killed, 21 captured",
        whose text keys differ by the category word).
     """
     pairing: dict[int, int] = {}  # new index → old index
@@ -157,6 +172,7 @@ def _match_items(
         lambda a, b: _key(a) == _key(b) and _sides_compatible(a, b),
         lambda a, b: _base_key(a) == _base_key(b) and _sides_compatible(a, b),
         lambda a, b: _key(a) == _key(b) and _named(a),
+        lambda a, b: _norm(a.text) == _norm(b.text),
         lambda a, b: (
             (bool(a.figures) or bool(b.figures))
             and _sides_compatible(a, b)
@@ -180,24 +196,27 @@ def _match_items(
     return pairs, removed, added
 
 
-_KEY_POSITION = re.compile(r" #\d+$")  # extraction's suffix for the 2nd, 3rd… same key
-
-
 def _key(item: Item) -> str:
-    return _norm(_KEY_POSITION.sub("", item.key).replace("_", " "))
+    """The item's identity without its position among same-key items."""
+    return _norm(item.identity.replace("_", " "))
 
 
 def _base_key(item: Item) -> str:
-    """The key without extraction's " / text" disambiguation (added when another item of
-    the field has the same link or flag, so it comes and goes with that other item)."""
-    return _key(item).split(" / ", 1)[0]
+    """The key without extraction's qualifier (added when another item of the field has
+    the same link or flag, so it comes and goes with that other item)."""
+    return _norm((item.base_key or item.key).replace("_", " "))
 
 
 def _named(item: Item) -> bool:
-    """Whether the key names something (a link target or a flag, as written) rather than
-    being the item's own text (which extraction casefolds)."""
-    key = _KEY_POSITION.sub("", item.key)
-    return key != key.casefold()
+    """Whether the key names something (a link target or a flag) rather than being the
+    item's own text."""
+    return item.kind != "text"
+
+
+def _flag_swapped(before: Item, after: Item) -> bool:
+    """Whether the item's flag changed from one side to another ({{flagicon|Iran}} →
+    {{flagicon|Israel}}); a flag appearing or vanishing is not a swap."""
+    return bool(before.flag and after.flag) and _norm(before.flag) != _norm(after.flag)
 
 
 def _sides(item: Item) -> frozenset[str]:
@@ -306,31 +325,14 @@ def _figure_change(
 
 # -- text -----------------------------------------------------------------------------------
 
-_NUMBER = re.compile(
-    r"[~≈]?(?:\d{1,3}(?:[, ]\d{3})+(?!\d)|\d+(?:\.\d+)?)(?:\s*\+)?"
-)  # "1,000", "70 000", "1+", "~5", "2.5"
-_RANGE = re.compile(r"#(?:\s*(?:-|to)\s*#)+")  # after _norm: one dash
-_TOKEN = re.compile(r"#|[^\W\d_]+|[^\w\s]")
+_TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")  # "#", words (digits in them too), signs
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]}])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{])\s+")
 _SPACES = re.compile(r"\s+")
 
-# Words that belong to a figure ("142 killed, c. 21 captured and several missing"): a text
-# change made only of these next to a number is a change of figures, not of the text.
-_FIGURE_VOCABULARY = """
-    killed kill dead deaths death died fatalities kia wounded wound injured injuries wia
-    captured capture prisoners prisoner pows pow taken missing mia arrested arrests detained
-    displaced refugees evacuated casualties casualty losses destroyed damaged shot down
-    c ca circa about approx approximately around roughly nearly almost over more than less
-    at least up to and or plus including incl several dozens dozen hundreds thousands many
-    some few unknown est
-"""
-_FIGURE_WORDS = frozenset(_FIGURE_VOCABULARY.split())
+# Tokens that belong to how a figure is written ("142 killed, c. 21 captured and several
+# missing"): a text change made only of these next to a number is a change of figures.
 _FIGURE_PUNCT = frozenset(",;:.()+~-/&")
-# How a number is qualified ("c. 1,000", "about 1,000", "~1,000"): reworded, not a change.
-_APPROXIMATION = frozenset(
-    {"c", "ca", "circa", "about", "approx", "approximately", "around", "roughly", "est", "."}
-)
 _TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "−": "-", "‐": "-", "’": "'", "‘": "'",
                              "“": '"', "”": '"', "\u00a0": " "})  # fmt: skip
 
@@ -351,8 +353,17 @@ def _text_differs(a: str, b: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _mask(text: str) -> str:
-    return _RANGE.sub("#", _NUMBER.sub("#", _norm(text)))
+def _numbers(text: str) -> tuple[str, tuple[Quantity, ...]]:
+    """The normalised text with every number and range (:func:`numbers.quantities`, as
+    extraction reads them) masked as "#", and those quantities in order."""
+    normed = _norm(text)
+    found = tuple(quantities(normed))
+    pieces, last = [], 0
+    for quantity in found:
+        pieces += [normed[last : quantity.start], "#"]
+        last = quantity.end
+    pieces.append(normed[last:])
+    return "".join(pieces), found
 
 
 def _same_beyond_figures(a: Item | FieldFacts, b: Item | FieldFacts) -> bool:
@@ -363,7 +374,7 @@ def _same_beyond_figures(a: Item | FieldFacts, b: Item | FieldFacts) -> bool:
     text_a, text_b = _text_of(a), _text_of(b)
     if _other_numbers(text_a, a.figures) != _other_numbers(text_b, b.figures):
         return False
-    ma, mb = _mask(text_a), _mask(text_b)
+    ma, mb = _numbers(text_a)[0], _numbers(text_b)[0]
     if ma == mb:
         return True
     ta, tb = _TOKEN.findall(ma), _TOKEN.findall(mb)
@@ -376,7 +387,7 @@ def _same_beyond_figures(a: Item | FieldFacts, b: Item | FieldFacts) -> bool:
         if all(_figure_token(t) for t in region) and "#" in region:
             continue  # "61 killed" → "142 killed, 21 captured"
         before_number = ta[i2 : i2 + 1] == ["#"] or tb[j2 : j2 + 1] == ["#"]
-        if before_number and all(t in _APPROXIMATION for t in region):
+        if before_number and is_qualifier(region):
             continue  # "c. 1,000" → "~1,000"
         return False
     return True
@@ -386,25 +397,24 @@ def _text_of(x: Item | FieldFacts) -> str:
     return x.text if isinstance(x, Item) else x.value
 
 
-def _other_numbers(text: str, figures: Sequence[Figure]) -> list[float]:
-    """The numbers of a text that are not (the values of) its figures, in order."""
-    numbers = [_numeric(m.group()) for m in _NUMBER.finditer(_norm(text))]
+def _other_numbers(text: str, figures: Sequence[Figure]) -> list[object]:
+    """The numbers of a text that are not (the values of) its figures, in order: each
+    number or range as its exact ends (as written when it has no value)."""
+    others: list[object] = [
+        (q.low, q.high) if q.low is not None and q.high is not None else q.text
+        for q in _numbers(text)[1]
+    ]
     for figure in figures:
-        for value in {figure.number, figure.low, figure.high} - {None}:
-            for i, n in enumerate(numbers):
-                if any(n * scale == value for scale in _SCALES):  # "1.5 million"
-                    del numbers[i]
-                    break
-    return numbers
-
-
-_SCALES = (1, 1_000, 1_000_000, 1_000_000_000)
-
-
-def _numeric(token: str) -> float:
-    digits = token.strip("~≈+ \t").replace(",", "").replace(" ", "")
-    return float(digits) if "." in digits else int(digits)
+        ends = (
+            figure.number if figure.low is None else figure.low,
+            figure.number if figure.high is None else figure.high,
+        )
+        for i, quantity in enumerate(others):
+            if quantity == ends:
+                del others[i]
+                break
+    return others
 
 
 def _figure_token(token: str) -> bool:
-    return token == "#" or token in _FIGURE_WORDS or token in _FIGURE_PUNCT
+    return token == "#" or token in FIGURE_WORDS or token in _FIGURE_PUNCT

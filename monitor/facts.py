@@ -36,6 +36,20 @@ class Item:
     key: str  # identity across edits: main link target, else text without figures
     text: str  # display text
     figures: tuple[Figure, ...] = ()
+    # How ``key`` was made: ``base_key`` (what ``kind`` names), then " / qualifier" when
+    # another item of the field has the same base key, then " #position" from the second
+    # item with the same key on. Hand-made items may leave these at their defaults.
+    kind: str = "text"  # link (a link target) | flag (a flag's side) | text (text w/o numbers)
+    base_key: str = ""  # "": the same as key
+    qualifier: str = ""  # the item's text key, telling it apart from same-base items
+    position: int = 1
+    flag: str | None = None  # the side its flag shows ({{flagicon|Iran}} → Iran), if any
+
+    @property
+    def identity(self) -> str:
+        """The key without its position: what stays the same when an item moves."""
+        base = self.base_key or self.key
+        return f"{base} / {self.qualifier}" if self.qualifier else base
 
 
 @dataclass(frozen=True)

@@ -487,3 +487,89 @@ def test_diff_wikitext_is_the_diff_of_the_extractions():
         ("result", "field_added", None, None, None),
     ]
     assert diff_wikitext("No infobox here.", "Still none.") == []
+
+
+# -- identity: link targets in any script, redirects bypassed, flags swapped ------------------
+
+
+def test_a_link_in_a_script_without_case_is_still_a_link():
+    """Items keyed by a link target pair whatever the sides of their figures, whether the
+    target is written in Latin, Arabic or CJK letters (which have no case)."""
+    for target in ("Hay'at Tahrir al-Sham", "هيئة تحرير الشام", "沙姆解放组织"):
+        old = (
+            "{{Infobox military conflict\n| casualties1 = {{ubl"
+            f"|[[{target}|HTS]] 5 killed|{{{{flagicon|Russia}}}} 1 killed}}}}\n}}}}"
+        )
+        new = old.replace(
+            f"[[{target}|HTS]] 5", f"{{{{flagicon|Syrian opposition}}}} [[{target}|HTS]] 7"
+        )
+        assert [(c.kind, c.side, c.old_number, c.new_number) for c in diff_wikitext(old, new)] == [
+            ("figure_changed", "Syrian opposition", 5, 7)
+        ], target
+
+
+def test_items_with_the_same_text_pair_when_their_keys_differ():
+    old = facts(field("combatant1", item("HTS", "Hayat Tahrir al-Sham"), item("SIG")))
+    new = facts(field("combatant1", item("HTS", "Hay'at Tahrir al-Sham"), item("SIG")))
+    assert diff_facts(old, new) == []
+
+
+def test_a_swapped_flag_is_an_item_change():
+    def line(flag: str | None, number: int) -> Item:
+        text = f"{number} killed"
+        return Item(
+            key=flag or "killed", text=text, figures=(fig(text, number, side=flag),),
+            kind="flag" if flag else "text", flag=flag,
+        )  # fmt: skip
+
+    old = facts(field("casualties1", line("Iran", 5), line("Iraq", 6)))
+    new = facts(field("casualties1", line("Israel", 5), line("Iraq", 6)))
+    assert diff_facts(old, new) == [
+        Change(
+            field="casualties1", kind="item_changed", item="5 killed",
+            old="5 killed (Iran)", new="5 killed (Israel)",
+        )
+    ]  # fmt: skip
+    # flag and number both changed: in a list nothing is left of the line, it was replaced
+    new = facts(field("casualties1", line("Israel", 7), line("Iraq", 6)))
+    assert [(c.kind, c.item) for c in diff_facts(old, new)] == [
+        ("item_removed", "5 killed"),
+        ("item_added", "7 killed"),
+    ]
+    # a scalar field's one item changes: the text record, then the figure's
+    old, new = facts(field("c4", line("Iran", 5))), facts(field("c4", line("Israel", 5)))
+    assert [(c.kind, c.old, c.new) for c in diff_facts(old, new)] == [
+        ("item_changed", "5 killed (Iran)", "5 killed (Israel)")
+    ]
+    new = facts(field("c4", line("Israel", 7)))
+    assert [(c.kind, c.old, c.new, c.side, c.new_number) for c in diff_facts(old, new)] == [
+        ("item_changed", "5 killed", "7 killed", None, None),
+        ("figure_changed", "5 killed", "7 killed", "Israel", 7),
+    ]
+    # a flag appearing or vanishing is not a swap
+    assert diff_facts(old, facts(field("c4", line(None, 5)))) == []
+    assert diff_facts(facts(field("c4", line(None, 5))), old) == []
+
+
+def test_item_identity_comes_from_its_fields():
+    plain = Item(key="Syrian opposition", text="60 killed")
+    assert plain.identity == "Syrian opposition"
+    qualified = Item(
+        key="Syrian opposition / killed #2", text="60 killed", kind="flag",
+        base_key="Syrian opposition", qualifier="killed", position=2,
+    )  # fmt: skip
+    assert qualified.identity == "Syrian opposition / killed"
+
+
+def test_requalifying_a_number_is_one_figure_record():
+    """Rewording "about 1,000" as "more than 1,000" changes the figure's flags, not the text; a
+    word that merely precedes a number ("in", "of") is text."""
+    t_old, t_new = "about 1,000 killed", "more than 1,000 killed"
+    old = facts(field("c1", item(t_old, "k", fig(t_old, 1000, approximate=True)), item("X")))
+    new = facts(field("c1", item(t_new, "k", fig(t_new, 1000, plus=True)), item("X")))
+    assert [(c.kind, c.old_number, c.new_number) for c in diff_facts(old, new)] == [
+        ("figure_changed", 1000, 1000)
+    ]
+    old = facts(field("result", item("Ceasefire in 2,000 villages")))
+    new = facts(field("result", item("Ceasefire of 2,000 villages")))
+    assert [c.kind for c in diff_facts(old, new)] == ["value_changed"]

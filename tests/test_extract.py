@@ -9,11 +9,13 @@ page is never parsed as a whole).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from mwparserfromhell.parser import ParserError
 
-from monitor import extract
+from monitor import extract, numbers, render
 from monitor.extract import KIA_MARKER, extract_facts, field_facts, find_infobox
 
 CASES_DIR = Path(__file__).resolve().parent / "cases" / "extract"
@@ -95,13 +97,13 @@ def test_fields_are_cached_on_their_raw_text():
 def test_the_page_is_never_parsed_whole(monkeypatch):
     seed = SEED.read_text(encoding="utf-8")
     parsed: list[int] = []
-    real_parse = extract.mwparserfromhell.parse
+    real_parse = render.mwparserfromhell.parse
 
     def spy(text, *args, **kwargs):
         parsed.append(len(text))
         return real_parse(text, *args, **kwargs)
 
-    monkeypatch.setattr(extract.mwparserfromhell, "parse", spy)
+    monkeypatch.setattr(render.mwparserfromhell, "parse", spy)
     extract.field_facts.cache_clear()
     extract._field_facts.cache_clear()
     extract._box_facts.cache_clear()
@@ -114,3 +116,89 @@ def test_the_page_is_never_parsed_whole(monkeypatch):
 def test_no_infobox_and_empty_input():
     assert extract_facts("") == extract_facts("Just text {{cn}}") == extract.Facts(None, {})
     assert extract_facts("{{Infobox") == extract.Facts("Infobox", {})
+
+
+def test_enough_fixture_cases_in_total():
+    diff_cases = [p for p in (CASES_DIR.parent / "diff").iterdir() if p.is_dir()]
+    assert len(CASES) + len(diff_cases) >= 60
+
+
+# -- numbers ----------------------------------------------------------------------------------
+
+
+def test_counts_are_whole_numbers_up_to_max_figure():
+    assert numbers.count("1,000") == 1000
+    assert numbers.count("70 000") == numbers.count("70\u00a0000") == 70000
+    assert numbers.count("1.000") == 1000 and numbers.count("1.000.000") == 1_000_000
+    assert numbers.count("1.5", "million") == numbers.count("1.500", "million") == 1_500_000
+    assert numbers.count("2,5", "million") == 2_500_000
+    assert numbers.count("2,500", "million") == 2_500_000_000
+    assert numbers.count("1,000,000,000,000,000") == numbers.MAX_FIGURE == 10**15
+    assert numbers.count("1,000,000,000,000,001") is None  # would not fit a figure
+    assert numbers.count("99999999999999999999999999") is None
+    assert numbers.count("9" * 310) is None  # float("9" * 310) is inf: no OverflowError
+    assert numbers.count("1,234.5") is None and numbers.count("2.5") is None  # not counts
+    assert numbers.count("1e999") is None and numbers.count("1,2345") is None
+    # the exact value is kept for comparing texts: no rounding through float
+    assert numbers.exact_value("99999999999999999999999999") == 10**26 - 1
+    assert numbers.exact_value("1,234.5") == Decimal("1234.5")
+
+
+def test_quantities_are_what_extraction_reads_as_numbers():
+    text = "c. 1,000+ killed, 70 000 displaced, 2,5 million fled, 27–30 November, 5th Corps"
+    found = [(text[q.start : q.end], q.low, q.high) for q in numbers.quantities(text)]
+    assert found == [
+        ("1,000+", 1000, 1000),
+        ("70 000", 70000, 70000),
+        ("2,5 million", 2_500_000, 2_500_000),
+        ("27–30", 27, 30),
+        ("5", 5, 5),  # "th" is glued to it, not part of it
+    ]
+    figures = extract.find_figures(text)
+    assert [(category, low) for category, low, *_ in figures] == [
+        ("killed", 1000),
+        ("displaced", 70000),
+        ("displaced", 2_500_000),
+    ]
+
+
+# -- broken templates -------------------------------------------------------------------------
+
+
+def _notes(value: str) -> list[tuple[str, list[int | None]]]:
+    field = extract_facts(_box(notes=value)).fields["notes"]
+    return [(item.text, [figure.number for figure in item.figures]) for item in field.items]
+
+
+def test_two_unclosed_templates_on_one_line_are_text_once():
+    value = "{{flagicon|Iran [[A]] 5 killed {{flagicon|Iraq [[B]] 6 killed"
+    assert _notes(value) == [("{{flagicon|Iran A 5 killed {{flagicon|Iraq B 6 killed", [5, 6])]
+
+
+def test_many_unclosed_templates_are_text():
+    # Each "{{" that is never closed is escaped where it stands: the parser never backtracks
+    # over them (these took 10 s and 130 s when they were left to it).
+    assert _notes("{{x|" * 100) == [("{{x|" * 100, [])]
+    shown = ("{{a|B " * 100 + "{{c|" * 50).strip()
+    assert _notes("{{a|{{b}} " * 100 + "{{c|" * 50) == [(shown, [])]
+    # one "}}" closes the last template only ({{x|}}: its name); the rest is text
+    assert _notes("{{ubl|A|{{x|" * 60 + "}}") == [("{{ubl|A|{{x|" * 59 + "{{ubl|A|X", [])]
+
+
+def test_parser_failure_still_shows_readable_text(monkeypatch):
+    def fail(*args, **kwargs):
+        raise ParserError("internal error")
+
+    monkeypatch.setattr(render.mwparserfromhell, "parse", fail)
+    items = render.display_items(
+        "{{ubl|[[Hayat Tahrir al-Sham|HTS]]|{{flagicon|Iran}} 5 killed<br>{{nowrap|''about'' 6}}}}"
+    )
+    assert [item.text for item in items] == ["HTS", "5 killed", "about 6"]
+
+
+def test_template_registry_is_consistent():
+    # a name is rendered one way: not registered twice (that raises at import), not both
+    # handled and in the list of templates that show nothing
+    assert not render._NOTHING & render._HANDLERS.keys()
+    assert render._HANDLERS["resize"] is render._last  # {{resize|90%|text}}: the text
+    assert _notes("{{resize|90%|Aleppo}} {{sic|Ale|ppo}}") == [("Aleppo Aleppo", [])]

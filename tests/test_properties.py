@@ -4,9 +4,11 @@
   reordered, ``=`` realigned, ``<br>`` respelled, ``{{ubl}}`` ↔ ``{{plainlist}}`` ↔ bullets,
   references and comments added or removed, links re-piped with the same display text,
   flag sizes — produce no records.
-* Changing one casualty figure (in ``casualtiesN`` or ``notes``) produces exactly one
-  ``figure_changed`` record with the right field, category and numbers, even under the
-  cosmetic rewrites.
+* Changing k casualty figures (1 to 4, in ``casualtiesN`` or ``notes``, each in a different
+  item) produces exactly k ``figure_changed`` records with the right fields, categories
+  and numbers, even under the cosmetic rewrites.
+* Extraction never raises, whatever the wikitext, and every figure is a whole number no
+  greater than ``MAX_FIGURE``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from monitor.diff import diff_wikitext
 from monitor.extract import extract_facts, find_infobox, infobox_params
+from monitor.numbers import MAX_FIGURE
 
 SEED = (Path(__file__).parent / "data" / "2024_Syrian_opposition_offensives.wikitext").read_text(
     encoding="utf-8"
@@ -205,6 +208,7 @@ class Spot:
     end: int
     category: str
     number: int
+    item: str  # the display text of the item the figure belongs to
 
 
 def _figure_spots() -> list[Spot]:
@@ -223,7 +227,7 @@ def _figure_spots() -> list[Spot]:
             number = int(match.group().replace(",", ""))
             for figure in figures:
                 if figure.number == number and figure.category:
-                    spots.append(Spot(name, *match.span(), figure.category, number))
+                    spots.append(Spot(name, *match.span(), figure.category, number, figure.item))
                     figures.remove(figure)
                     break
     return spots
@@ -235,28 +239,62 @@ SPOTS = _figure_spots()
 def test_the_seed_has_casualty_figures_to_change():
     fields = {spot.field for spot in SPOTS}
     assert {"casualties1", "casualties2", "casualties4", "notes"} <= fields
-    assert len(SPOTS) >= 8
+    assert len({(spot.field, spot.item) for spot in SPOTS}) >= 8
+
+
+def _shown(number: int) -> str:
+    return f"{number:,}" if number >= 1000 else str(number)
 
 
 @SETTINGS
 @given(
-    st.sampled_from(SPOTS),
-    st.integers(min_value=1, max_value=900_000),
+    st.lists(
+        st.sampled_from(SPOTS),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda spot: (spot.field, spot.item),
+    ),
+    st.lists(st.integers(min_value=1, max_value=900_000), min_size=4, max_size=4),
     st.one_of(st.none(), cosmetic_edits()),
 )
-def test_one_figure_changed_is_one_record(spot: Spot, number: int, cosmetic):
-    if number == spot.number:
-        number += 1
-    shown = f"{number:,}" if number >= 1000 else str(number)
-    params = [
-        (name, value[: spot.start] + shown + value[spot.end :] if name == spot.field else value)
-        for name, value in PARAMS
-    ]
+def test_k_figures_changed_are_k_records(spots: list[Spot], numbers: list[int], cosmetic):
+    """k figures of different items changed at once: k records, each with its numbers."""
+    changes = []  # (spot, new number)
+    for spot, number in zip(spots, numbers, strict=False):
+        changes.append((spot, number + 1 if number == spot.number else number))
+    values = dict(PARAMS)
+    for spot, number in sorted(changes, key=lambda change: -change[0].start):
+        value = values[spot.field]
+        values[spot.field] = value[: spot.start] + _shown(number) + value[spot.end :]
+    params = list(values.items())
     if cosmetic is None:
         new = HEAD + "{{" + NAME + "\n" + "".join(f"| {n} = {v}\n" for n, v in params) + "}}" + TAIL
     else:
         new = cosmetic(params)
     records = diff_wikitext(SEED, new)
-    assert [(r.field, r.kind, r.category, r.old_number, r.new_number) for r in records] == [
+    got = sorted((r.field, r.kind, r.category, r.old_number, r.new_number) for r in records)
+    expected = sorted(
         (spot.field, "figure_changed", spot.category, spot.number, number)
-    ]
+        for spot, number in changes
+    )
+    assert got == expected
+
+
+# Pieces of wikitext, good and broken, that extraction must survive in any combination.
+_PIECES = (
+    "{{", "}}", "[[", "]]", "|", "=", "x", " ", "\n", "* ", "5", " killed", ", ", "1,000",
+    " million", "²", "9" * 20, "9" * 320, "<ref>", "</ref>", "<br>", "'''", "<!--", "-->",
+    "&nbsp;", "{{flagicon|Iran}}", "{{ubl|", "{{start date|", "{{age|", "{{formatnum:",
+    "{{circa|", "{{convert|", "[[File:Flag of Syria.svg|", "<small>", "{{{", "}}}",
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(_PIECES), max_size=80).map("".join))
+def test_extraction_never_raises(value: str):
+    facts = extract_facts("{{Infobox military conflict\n| casualties1 = " + value + "\n}}")
+    for field in facts.fields.values():
+        for figure in field.figures:
+            assert isinstance(figure.number, int) and 0 <= figure.number <= MAX_FIGURE
+            assert figure.low is not None and figure.high is not None
+            assert figure.low <= figure.high <= MAX_FIGURE

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CORPUS, SAMPLE_HISTORY
+from conftest import CORPUS, SAMPLE_HISTORY, kill_when
 from mediawiki_fixtures import write_export
 
 from monitor.analysis import _identity_revert
@@ -217,27 +217,10 @@ def test_concurrent_analyses_record_each_change_once(run, db_path, tmp_path):
 def test_an_interrupted_analysis_is_finished_by_the_next_command(
     run, db_path, tmp_path, wikimon_process
 ):
-    import signal
-    import sqlite3
-    import time
 
     big = CORPUS / "dev" / "history-big.xml.xz"
     proc = wikimon_process("--db", str(db_path), "import", str(big))
-    deadline = time.monotonic() + 120
-    analysed = 0
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as conn:
-                row = conn.execute("SELECT analyzed FROM analysis_state").fetchone()
-                analysed = row[0] if row else 0
-        except sqlite3.OperationalError:
-            analysed = 0
-        if analysed >= 200:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the import finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    analysed = kill_when(proc, db_path, "SELECT analyzed FROM analysis_state", 200)
     assert 200 <= analysed < 1396
     # the same import again adds no revision, but finishes the change log
     again = run("import", str(big))

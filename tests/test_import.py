@@ -6,12 +6,9 @@ import bz2
 import hashlib
 import json
 import lzma
-import signal
-import sqlite3
-import time
 
 import pytest
-from conftest import CORPUS, SAMPLE_HISTORY
+from conftest import CORPUS, SAMPLE_HISTORY, kill_when
 
 from monitor.xmldump import read_dump
 from storage import Revision, Store
@@ -218,21 +215,7 @@ def test_missing_file_and_not_xml(run, db_path, tmp_path):
 def test_kill_9_during_import_then_rerun_completes(wikimon_process, tmp_path):
     db = tmp_path / "k.db"
     proc = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
-    stored = 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists():
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-                    stored = conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
-            except sqlite3.OperationalError:
-                stored = 0  # schema not created yet
-        if stored >= 300:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "import finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_when(proc, db, "SELECT COUNT(*) FROM revisions", 300)
     assert 300 <= counts(db)[1] < 1396
     rerun = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
     out, err = rerun.communicate()

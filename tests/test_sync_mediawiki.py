@@ -8,7 +8,6 @@ HTTP server, because a real MediaWiki cannot be made to answer HTML on api.php.
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import threading
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA
+from conftest import DATA, kill_when
 from mediawiki_fixtures import (
     ARTICLE,
     LONG_HISTORY,
@@ -656,17 +655,7 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
     base = ["--config", str(cfg), "--db", str(db_path)]
     mediawiki.slow_api(400)  # each request takes 0.4 s: the kill lands between batches
     proc = wikimon_process(*base, "backfill", LONG_HISTORY)
-    try:
-        deadline = time.monotonic() + 60
-        while count_revisions(db_path) < 50:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "backfill made no progress"
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
+    kill_when(proc, db_path, "SELECT COUNT(*) FROM revisions", 50)
     store = Store(db_path)  # what the killed process committed
     try:
         (page,) = store.find_pages(LONG_HISTORY)
@@ -749,16 +738,7 @@ def test_interrupted_backfill_since_is_finished_then_a_plain_backfill_goes_on(
     since = long_history()[20]["timestamp"]  # 110 revisions from here: three requests
     mediawiki.slow_api(400)
     proc = wikimon_process(*base, "backfill", LONG_HISTORY, "--since", since)
-    try:
-        deadline = time.monotonic() + 60
-        while count_revisions(db_path) < 50:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "backfill made no progress"
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.communicate()
+    kill_when(proc, db_path, "SELECT COUNT(*) FROM revisions", 50)
     stored_at_kill = count_revisions(db_path)
     assert stored_at_kill in (51, 101)
     mediawiki.slow_api(None)

@@ -649,6 +649,18 @@ def test_persistent_maxlag_gives_up_after_max_tries(mediawiki: TestWiki) -> None
 # --- 11. kill -9 in the middle of a backfill ----------------------------------------------------
 
 
+def resume_long_history_backfill(wikimon_process, base: list[str], stored_at_kill: int) -> None:
+    """Run the interrupted backfill again: it says it resumed and stores exactly the rest."""
+    proc = wikimon_process(*base, "backfill", LONG_HISTORY)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, b"")
+    added = LONG_HISTORY_REVISIONS - stored_at_kill
+    assert out.decode() == (
+        f"local: {LONG_HISTORY!r}: {added} older revisions stored (resumed), 0 newer; "
+        f"{LONG_HISTORY_REVISIONS} in all.\n"
+    )
+
+
 def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
     mediawiki: TestWiki, wikimon_process, cfg: Path, db_path: Path
 ) -> None:
@@ -666,14 +678,7 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
     assert stored_at_kill in (51, 101)  # the current revision, then 50 per request
 
     mediawiki.slow_api(None)
-    proc = wikimon_process(*base, "backfill", LONG_HISTORY)
-    out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err) == (0, b"")
-    added = LONG_HISTORY_REVISIONS - stored_at_kill
-    assert out.decode() == (
-        f"local: {LONG_HISTORY!r}: {added} older revisions stored (resumed), 0 newer; "
-        f"{LONG_HISTORY_REVISIONS} in all.\n"
-    )
+    resume_long_history_backfill(wikimon_process, base, stored_at_kill)
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -744,14 +749,7 @@ def test_interrupted_backfill_since_is_finished_then_a_plain_backfill_goes_on(
     mediawiki.slow_api(None)
 
     # A plain backfill first finishes the interrupted --since run, then fetches the rest.
-    proc = wikimon_process(*base, "backfill", LONG_HISTORY)
-    out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err) == (0, b"")
-    added = LONG_HISTORY_REVISIONS - stored_at_kill
-    assert out.decode() == (
-        f"local: {LONG_HISTORY!r}: {added} older revisions stored (resumed), 0 newer; "
-        f"{LONG_HISTORY_REVISIONS} in all.\n"
-    )
+    resume_long_history_backfill(wikimon_process, base, stored_at_kill)
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         revids = [r for (r,) in conn.execute("SELECT revid FROM revisions ORDER BY timestamp")]

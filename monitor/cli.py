@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import os
@@ -20,132 +19,15 @@ from storage import Page, Store, StoreError
 from storage import changes as changelog
 
 from . import __version__
-from .analysis import AnalysisResult, analyze_page, stale_pages
-from .api import RetryPolicy, WikiClient
-from .config import Config, load_config
+from .context import Context
 from .diff import diff_wikitext
-from .errors import ConfigError, UnknownTitle, WikimonError
+from .errors import UnknownTitle, WikimonError
 from .extract import extract_facts
 from .importer import import_dump
-from .sync import add_configured, add_page, backfill_page, poll_pages
+from .jobs import poll_wiki
+from .sync import add_page, backfill_page
 from .titles import normalize_title
-
-
-class Context:
-    """What every command needs: the config and, lazily, the store."""
-
-    def __init__(self, config_path: str | None, db_path: str | None):
-        self.config_path = config_path
-        self.db_override = db_path
-        self._config: Config | None = None
-        self._store: Store | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            path = self.config_path
-            if path is None and Path("config.yaml").exists():
-                path = "config.yaml"
-            self._config = load_config(path)
-        return self._config
-
-    @property
-    def db_path(self) -> str:
-        return self.db_override or self.config.database
-
-    def store(self, *, must_exist: bool = False) -> Store:
-        """The database; commands that only read it pass ``must_exist`` so that a typo in
-        --db is an error, not a new empty file."""
-        if self._store is None:
-            if must_exist and not Path(self.db_path).exists():
-                raise WikimonError(
-                    f"no database at {self.db_path}: run `wikimon import FILE` or "
-                    "`wikimon add TITLE` first (or pass --db PATH)"
-                )
-            self._store = Store(self.db_path)
-            if not must_exist:
-                self.sync_config(self._store)
-        return self._store
-
-    def sync_config(self, store: Store) -> None:
-        # Configured wikis are known by their API URL; configured articles that are
-        # already stored are tracked. Only commands that write do this.
-        for wiki in self.config.wikis.values():
-            known = store.wiki(wiki.name)
-            if known is None or known["api_url"] != wiki.api_url:
-                store.ensure_wiki(wiki.name, api_url=wiki.api_url)
-        for article in self.config.articles:
-            for page in store.find_pages(article.title, article.wiki):
-                if not page.tracked and page.deleted_at is None:
-                    store.upsert_page(page.wiki, page.page_id, page.title, page.ns, tracked=True)
-
-    def analyze(self, page: Page, *, full: bool = False) -> AnalysisResult:
-        """Bring the page's change log up to date (incremental unless ``full``)."""
-        infobox = self.config.infobox_for(page.wiki, page.title)
-        return analyze_page(self.store(), page, infobox, full=full)
-
-    def analyze_stale(self) -> None:
-        """Analyse every page whose change log lags behind its stored revisions: new
-        revisions, or an earlier run that was interrupted."""
-        for page in stale_pages(self.store()):
-            self.analyze(page)
-
-    def client(self, wiki: str) -> WikiClient:
-        wiki_config = self.config.wiki(wiki)
-        if not self.config.contact:
-            where = self.config.path or "config.yaml"
-            raise ConfigError(
-                f"{where}: contact: is not set; wikimon sends it in its User-Agent, as "
-                "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
-            )
-        policy = RetryPolicy(**self.config.http)
-        return WikiClient(wiki_config.api_url, self.config.contact, policy)
-
-    def page(self, title: str, wiki: str | None = None) -> Page:
-        """A stored page by title, matched by each wiki's title rules (first letter
-        case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
-        store = self.store(must_exist=True)
-        wanted = normalize_title(title)
-        pages: list[Page] = []
-        wiki_rows = store.wikis()
-        for row in wiki_rows:
-            if wiki is not None and row["name"] != wiki:
-                continue
-            namespaces = json.loads(row["namespaces"] or "[]")
-            key = normalize_title(title, namespaces, case_sensitive=bool(row["case_sensitive"]))
-            if wiki is not None or len(wiki_rows) == 1:
-                wanted = key  # say it as that wiki spells it
-            pages += store.find_pages(key, row["name"])
-        if len(pages) == 1:
-            return pages[0]
-        wikis = sorted({p.wiki for p in pages})
-        if len(wikis) > 1:
-            raise UnknownTitle(
-                f"{wanted!r} is stored for several wikis ({', '.join(wikis)}): add --wiki"
-            )
-        if pages:
-            ids = ", ".join(str(p.page_id) for p in pages)
-            raise UnknownTitle(f"{wanted!r} names several deleted pages on {wikis[0]} ({ids})")
-        raise UnknownTitle(_unknown_title_message(store, wanted, wiki))
-
-
-def _unknown_title_message(store: Store, wanted: str, wiki: str | None) -> str:
-    """Say what is there instead: near misses first, then the tracked articles."""
-    stored = store.pages(wiki=wiki)
-    message = f"no stored article {wanted!r}" + (f" on {wiki}" if wiki else "")
-    if not stored:
-        return message + ". Nothing is stored yet: `wikimon add TITLE` or `wikimon import FILE`"
-    titles = [p.title for p in stored]
-    near = [t for t in titles if t.casefold() == wanted.casefold()]
-    near += [t for t in difflib.get_close_matches(wanted, titles, n=3) if t not in near]
-    message += "."
-    if near:
-        message += " Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
-    tracked = [p for p in stored if p.tracked] or stored
-    label = "Tracked" if tracked[0].tracked else "Stored"
-    listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in tracked[:10])
-    more = f" and {len(tracked) - 10} more (see `wikimon status`)" if len(tracked) > 10 else ""
-    return f"{message} {label}: {listing}{more}. Track another with `wikimon add TITLE`"
+from .wording import describe
 
 
 class WikimonGroup(click.Group):
@@ -239,42 +121,28 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
     failed = False
     if titles:
         pages = [context.page(t, wiki) for t in titles]
+        wikis = list(dict.fromkeys(p.wiki for p in pages))
     else:
-        # Articles listed in the config that are not stored yet are added first.
-        configured: dict[str, list[str]] = {}
-        for article in context.config.articles:
-            if wiki is None or article.wiki == wiki:
-                configured.setdefault(article.wiki, []).append(article.title)
-        for wiki_name, wanted in configured.items():
-            client = context.client(wiki_name)
-            for _, outcome in add_configured(store, client, wiki_name, wanted):
-                if isinstance(outcome, str):
-                    click.echo(f"Warning: {outcome}", err=True)
-                    failed = True
-                else:
-                    click.echo(f"{wiki_name}: {outcome.title!r}: added (listed in the config)")
-        pages = store.pages(tracked_only=True, wiki=wiki)
-        if not pages:
-            if failed:
-                sys.exit(1)
-            raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
-    for wiki_name in dict.fromkeys(p.wiki for p in pages):
-        group = [p for p in pages if p.wiki == wiki_name]
-        try:
-            results = poll_pages(store, context.client(wiki_name), wiki_name, group)
-        except ConfigError:
-            raise
-        except WikimonError as error:
-            for page in group:
-                store.update_sync_state(page, last_error=str(error))
-            click.echo(f"Error: {error}", err=True)
+        wikis = [w for w in context.config.wikis if wiki is None or w == wiki]
+        wikis += [p.wiki for p in store.pages(tracked_only=True, wiki=wiki) if p.wiki not in wikis]
+    polled = 0
+    for wiki_name in wikis:
+        group = [p for p in pages if p.wiki == wiki_name] if titles else None
+        outcome = poll_wiki(context, wiki_name, group)
+        polled += outcome.checked
+        for page in outcome.added:
+            click.echo(f"{wiki_name}: {page.title!r}: added (listed in the config)")
+        for problem in outcome.problems:
+            click.echo(f"Warning: {problem}", err=True)
+        failed = failed or bool(outcome.problems)
+        if outcome.error is not None:
+            click.echo(f"Error: {outcome.error}", err=True)
             failed = True
             continue
-        for result in results:
+        changes = {a.page.id: a.changes for a in outcome.analysis}
+        for result in outcome.results:
             name = f"{wiki_name}: {result.page.title!r}"
             if result.problem:
-                click.echo(f"Warning: {result.problem}", err=True)
-                failed = True
                 continue
             if result.renamed_from:
                 click.echo(f"{name}: moved from {result.renamed_from!r}")
@@ -286,6 +154,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                     err=True,
                 )
             if result.added:
+                found = changes.get(result.page.id, 0)
                 click.echo(
                     f"{name}: {_plural(result.added, 'new revision')} "
                     + (
@@ -293,10 +162,12 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                         if result.added > 1
                         else f"({result.last_revid})"
                     )
+                    + f", {_plural(found, 'change')} in the facts"
                 )
             else:
                 click.echo(f"{name}: no new revisions")
-    context.analyze_stale()
+    if not titles and not polled and not failed:
+        raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
     if failed:
         sys.exit(1)
 
@@ -545,27 +416,6 @@ def _change_json(page: Page, row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _describe(change: dict[str, Any]) -> str:
-    """One change as a reader would say it."""
-    kind = change["kind"]
-    if kind == "figure_changed" and change["old_number"] == change["new_number"]:
-        # a range end, "c." or "+" changed: the texts say what
-        return f"{change['category'] or 'figure'}: {change['old']} → {change['new']}"
-    if kind == "figure_changed":
-        old, new = change["old_number"], change["new_number"]
-        delta = f" ({new - old:+,})" if old is not None and new is not None else ""
-        what = change["category"] or "figure"
-        side = f", {change['side']}" if change["side"] else ""
-        old_text = "—" if old is None else f"{old:,}"
-        new_text = "—" if new is None else f"{new:,}"
-        return f"{what}: {old_text} → {new_text}{delta} ({change['item']}{side})"
-    if kind in ("item_added", "field_added"):
-        return f"+ {change['item'] or change['new']}"
-    if kind in ("item_removed", "field_removed"):
-        return f"− {change['item'] or change['old']}"
-    return f"{change['old']} → {change['new']}"
-
-
 def _change_line(row: dict[str, Any]) -> str:
     marks = []
     if row["revert"]:
@@ -575,7 +425,7 @@ def _change_line(row: dict[str, Any]) -> str:
     user = row["user"] if row["user"] is not None else "(hidden)"
     return (
         f"{row['timestamp']}  {row['revid']}  {_clip(user, 20)}  {row['field']}  "
-        f"{_clip(_describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
+        f"{_clip(describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
     )
 
 
@@ -631,24 +481,19 @@ def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict
         if len(at) == 10:  # YYYY-MM-DD: as the day ended
             moment = moment[:10] + "T23:59:59Z"
         limit = (moment, 2**63 - 1)
-    row = store.conn.execute(
-        "SELECT revid FROM revisions WHERE page = ? AND content IS NOT NULL"
-        + (" AND (timestamp < ? OR (timestamp = ? AND revid <= ?))" if limit else "")
-        + " ORDER BY timestamp DESC, revid DESC LIMIT 1",
-        [page.id, *((limit[0], limit[0], limit[1]) if limit else ())],
-    ).fetchone()
-    if row is None:
+    meta = store.visible_revision_at(page, limit)
+    if meta is None:
         where = f" at or before {at}" if at else ""
         raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
-    if at is not None and limit is not None and limit[1] != row[0] and limit[1] < 2**63 - 1:
+    if at is not None and limit is not None and limit[1] != meta["revid"] and limit[1] < 2**63 - 1:
         click.echo(
-            f"Note: revision {at} is revision-deleted; showing {row[0]}, the last visible "
-            "revision before it",
+            f"Note: revision {at} is revision-deleted; showing {meta['revid']}, the last "
+            "visible revision before it",
             err=True,
         )
-    text = store.text(page, row[0])
+    text = store.text(page, meta["revid"])
     assert text is not None
-    return store.revision(page, row[0]), text
+    return meta, text
 
 
 @cli.command()
@@ -671,7 +516,7 @@ def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
     if not records:
         click.echo("No change in the infobox facts.")
     for record in records:
-        click.echo(f"{record.field}  {record.kind}  {_describe(record.to_json())}")
+        click.echo(f"{record.field}  {record.kind}  {describe(record.to_json())}")
 
 
 @cli.command()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,16 @@ DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}
 _WIKI_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
+DEFAULT_POLL_INTERVAL = 600.0  # seconds
+DEFAULT_JITTER = 30.0
+DEFAULT_OUTBOX = "outbox"
+
+
 @dataclass(frozen=True)
 class WikiConfig:
     name: str
     api_url: str
+    interval: float | None = None  # poll interval in seconds; None: the poll: default
 
     @property
     def host(self) -> str:
@@ -35,6 +43,73 @@ class ArticleConfig:
     title: str
     wiki: str
     infobox: str | None = None  # the infobox template to read, if not the first "Infobox …"
+    interval: float | None = None  # poll interval in seconds; None: the wiki's
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    tls: str  # starttls | ssl | none
+    user: str | None
+    password_env: str | None  # the name of the environment variable holding the password
+    sender: str  # the From: address
+    timeout: float = 30.0
+    retry: float = 300.0  # seconds between attempts to deliver a digest that failed
+
+    def password(self) -> str | None:
+        if self.password_env is None:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise ConfigError(
+                f"smtp.password_env: the environment variable {self.password_env} is not set; "
+                f"export it with the SMTP password of {self.user}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    name: str
+    to: tuple[str, ...] = ()  # empty: the outbox only
+    articles: tuple[str, ...] | None = None  # titles; None: every stored article
+    fields: tuple[str, ...] | None = None  # glob patterns such as casualties*; None: all
+    min_change: int | None = None  # report a figure change only if it moves by >= this
+    min_percent: float | None = None  # ... or by >= this percentage
+    cron: str | None = "0 7 * * *"  # when to send, in ``timezone``
+    every: float | None = None  # or every so many seconds
+    timezone: str = "UTC"
+    send_empty: bool = False
+
+    def trigger(self) -> Any:
+        """The APScheduler trigger of this schedule."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.every is not None:
+            return IntervalTrigger(seconds=self.every, timezone=self.timezone)
+        return CronTrigger.from_crontab(self.cron, timezone=self.timezone)
+
+    def wants_field(self, name: str) -> bool:
+        return self.fields is None or any(fnmatch.fnmatchcase(name, p) for p in self.fields)
+
+    def wants_figure_change(self, old: int | None, new: int | None) -> bool:
+        """Thresholds: a figure change is reported if it moves by at least min_change or
+        by at least min_percent (either suffices); without thresholds, always."""
+        if self.min_change is None and self.min_percent is None:
+            return True
+        if old is None or new is None:
+            return True  # a figure that appears or vanishes is always news
+        moved = abs(new - old)
+        if self.min_change is not None and moved >= self.min_change:
+            return True
+        return self.min_percent is not None and (
+            moved * 100 >= self.min_percent * abs(old) if old else moved > 0
+        )
+
+
+DEFAULT_DIGEST = DigestConfig("daily")
 
 
 @dataclass
@@ -47,6 +122,13 @@ class Config:
     )
     articles: list[ArticleConfig] = field(default_factory=list)
     http: dict[str, float] = field(default_factory=dict)  # RetryPolicy fields
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    poll_jitter: float = DEFAULT_JITTER
+    smtp: SmtpConfig | None = None  # None: digests go to the outbox directory
+    outbox: str = DEFAULT_OUTBOX
+    digests: list[DigestConfig] = field(default_factory=lambda: [DEFAULT_DIGEST])
+    report_url: str | None = None  # where `wikimon report` pages are published, for links
+    log: str | None = None  # the daemon's log file; None: stderr
 
     @property
     def default_wiki(self) -> str:
@@ -69,6 +151,25 @@ class Config:
 
     def wiki_for_host(self, host: str) -> WikiConfig | None:
         return next((w for w in self.wikis.values() if w.host == host), None)
+
+    def poll_interval_for(self, wiki: str, title: str) -> float:
+        """Seconds between polls of an article: its own interval, else its wiki's, else the
+        poll: default."""
+        article = next((a for a in self.articles if a.wiki == wiki and a.title == title), None)
+        if article is not None and article.interval is not None:
+            return article.interval
+        wiki_config = self.wikis.get(wiki)
+        if wiki_config is not None and wiki_config.interval is not None:
+            return wiki_config.interval
+        return self.poll_interval
+
+    def digest(self, name: str) -> DigestConfig:
+        for digest in self.digests:
+            if digest.name == name:
+                return digest
+        raise ConfigError(
+            f"no digest named {name!r}; configured: {', '.join(d.name for d in self.digests)}"
+        )
 
 
 class _Located:
@@ -122,7 +223,10 @@ class _Located:
         return ConfigError(f"{self.path}:{line or 1}: {dotted}: {message}")
 
 
-KNOWN_TOP_LEVEL = {"contact", "database", "wikis", "articles", "http"}
+KNOWN_TOP_LEVEL = {
+    "contact", "database", "wikis", "articles", "http", "poll", "smtp", "outbox", "digests",
+    "report_url", "log",
+}  # fmt: skip
 HTTP_KEYS = {"timeout": float, "max_tries": int, "backoff": float, "max_delay": float}
 
 
@@ -173,8 +277,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             if not isinstance(settings, dict):
                 raise doc.error(("wikis", name), "must be a mapping with an api: URL")
             for key in settings:
-                if key != "api":
-                    raise doc.error(("wikis", name, key), "unknown key; expected api")
+                if key not in ("api", "interval"):
+                    raise doc.error(("wikis", name, key), "unknown key; expected api, interval")
             api = settings.get("api")
             parts = urlsplit(api) if isinstance(api, str) else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
@@ -184,7 +288,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
                 )
             if not parts.path.endswith("api.php"):
                 raise doc.error(("wikis", name, "api"), f"{api!r} does not end in api.php")
-            config.wikis[name] = WikiConfig(name, api)
+            interval = _duration(doc, ("wikis", name, "interval"), settings.get("interval"))
+            config.wikis[name] = WikiConfig(name, api, interval)
 
     http = data.get("http") or {}
     if not isinstance(http, dict):
@@ -215,9 +320,9 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         if not isinstance(item, dict):
             raise doc.error(("articles", i), "must be a title or a mapping with title: and wiki:")
         for key in item:
-            if key not in ("title", "wiki", "infobox"):
+            if key not in ("title", "wiki", "infobox", "interval"):
                 raise doc.error(
-                    ("articles", i, key), "unknown key; expected title, wiki or infobox"
+                    ("articles", i, key), "unknown key; expected title, wiki, infobox or interval"
                 )
         title = item.get("title")
         if not isinstance(title, str):
@@ -235,5 +340,244 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         infobox = item.get("infobox")
         if infobox is not None and (not isinstance(infobox, str) or not infobox.strip()):
             raise doc.error(("articles", i, "infobox"), "must be a template name")
-        config.articles.append(ArticleConfig(title, wiki, infobox.strip() if infobox else None))
+        interval = _duration(doc, ("articles", i, "interval"), item.get("interval"))
+        config.articles.append(
+            ArticleConfig(title, wiki, infobox.strip() if infobox else None, interval)
+        )
+
+    poll = data.get("poll") or {}
+    if not isinstance(poll, dict):
+        raise doc.error(("poll",), "must be a mapping with interval: and jitter:")
+    for key in poll:
+        if key not in ("interval", "jitter"):
+            raise doc.error(("poll", key), "unknown key; expected interval or jitter")
+    config.poll_interval = _duration(doc, ("poll", "interval"), poll.get("interval")) or (
+        DEFAULT_POLL_INTERVAL
+    )
+    jitter = poll.get("jitter")
+    config.poll_jitter = (
+        DEFAULT_JITTER if jitter is None else _duration(doc, ("poll", "jitter"), jitter, zero=True)
+    )
+
+    for key in ("outbox", "log", "report_url"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or re.search(r"[\r\n]", value):
+            raise doc.error((key,), "must be a path" if key != "report_url" else "must be a URL")
+        if key == "report_url":
+            if urlsplit(value).scheme not in ("http", "https", "file"):
+                raise doc.error((key,), "must be an http(s):// or file:// URL")
+            config.report_url = value.rstrip("/") + "/"
+        else:
+            resolved = value if os.path.isabs(value) else str(path.parent / value)
+            setattr(config, key, resolved)
+    if "outbox" not in data:
+        config.outbox = str(path.parent / DEFAULT_OUTBOX)
+
+    if data.get("smtp") is not None:
+        config.smtp = _smtp(doc, data["smtp"])
+    if "digests" in data:
+        config.digests = _digests(doc, data["digests"])
     return config
+
+
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(doc: _Located, key_path: tuple, value: Any, *, zero: bool = False) -> float | None:
+    """Seconds from 90, "90s", "10m", "1h" or "1d"."""
+    if value is None:
+        return None
+    seconds = None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match[1]) * _UNITS[match[2]]
+    if seconds is None or seconds < 0 or (seconds == 0 and not zero):
+        raise doc.error(key_path, f"{value!r} is not a duration such as 90s, 10m, 1h or 1d")
+    return seconds
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
+
+
+def _address(doc: _Located, key_path: tuple, value: Any, *, display_name: bool = False) -> str:
+    """An e-mail address (with a display name if allowed): one line, nothing to inject."""
+    from email.utils import parseaddr
+
+    if not isinstance(value, str) or re.search(r"[\x00-\x1f\x7f]", value):
+        raise doc.error(key_path, "must be an e-mail address on one line")
+    name, address = parseaddr(value)
+    if (
+        not _ADDRESS.match(address)
+        or (name and not display_name)
+        or (not name and address != value.strip().strip("<>"))
+    ):
+        raise doc.error(key_path, f"{value!r} is not an e-mail address such as you@example.org")
+    return value.strip()
+
+
+SMTP_KEYS = ("host", "port", "tls", "user", "password_env", "from", "timeout", "retry")
+
+
+def _smtp(doc: _Located, smtp: Any) -> SmtpConfig:
+    if not isinstance(smtp, dict):
+        raise doc.error(("smtp",), "must be a mapping with host:, port:, tls:, user: ...")
+    for key in smtp:
+        if key == "password":
+            raise doc.error(
+                ("smtp", key),
+                "the password never goes in the file: put it in an environment variable and "
+                "name that variable in password_env:",
+            )
+        if key not in SMTP_KEYS:
+            raise doc.error(("smtp", key), f"unknown key; expected one of {', '.join(SMTP_KEYS)}")
+    host = smtp.get("host")
+    if not isinstance(host, str) or not re.fullmatch(r"[A-Za-z0-9.:\[\]_-]+", host):
+        raise doc.error(("smtp", "host"), "must be a host name such as smtp.example.org")
+    tls = smtp.get("tls", "starttls")
+    if tls not in ("starttls", "ssl", "none"):
+        raise doc.error(("smtp", "tls"), "must be starttls, ssl or none")
+    port = smtp.get("port", {"starttls": 587, "ssl": 465, "none": 25}[tls])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise doc.error(("smtp", "port"), "must be a port number (1-65535)")
+    user = smtp.get("user")
+    if user is not None and (not isinstance(user, str) or re.search(r"[\x00-\x1f]", user)):
+        raise doc.error(("smtp", "user"), "must be a user name on one line")
+    password_env = smtp.get("password_env")
+    if password_env is not None and (
+        not isinstance(password_env, str)
+        or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env)
+    ):
+        raise doc.error(
+            ("smtp", "password_env"),
+            "must be the NAME of an environment variable holding the password (never the "
+            "password itself)",
+        )
+    if user is not None and password_env is None:
+        raise doc.error(
+            ("smtp", "user"),
+            "needs password_env: the name of the environment variable with the password",
+        )
+    sender = smtp.get("from")
+    if sender is None:
+        sender = user if isinstance(user, str) and "@" in user else f"wikimon@{host}"
+    sender = _address(doc, ("smtp", "from"), sender, display_name=True)
+    return SmtpConfig(
+        host=host,
+        port=port,
+        tls=tls,
+        user=user,
+        password_env=password_env,
+        sender=sender,
+        timeout=_duration(doc, ("smtp", "timeout"), smtp.get("timeout")) or 30.0,
+        retry=_duration(doc, ("smtp", "retry"), smtp.get("retry")) or 300.0,
+    )
+
+
+DIGEST_KEYS = (
+    "name", "to", "articles", "fields", "min_change", "min_percent", "schedule", "every",
+    "timezone", "send_empty",
+)  # fmt: skip
+
+
+def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
+    from apscheduler.triggers.cron import CronTrigger
+
+    if not isinstance(digests, list):
+        raise doc.error(("digests",), "must be a list of digests (- name: ...)")
+    result: list[DigestConfig] = []
+    for i, item in enumerate(digests):
+        at = ("digests", i)
+        if not isinstance(item, dict):
+            raise doc.error(at, "must be a mapping with name:, to:, schedule: ...")
+        for key in item:
+            if key not in DIGEST_KEYS:
+                raise doc.error(
+                    at + (key,), f"unknown key; expected one of {', '.join(DIGEST_KEYS)}"
+                )
+        name = item.get("name", "daily" if i == 0 else None)
+        if not isinstance(name, str) or not _WIKI_NAME.match(name):
+            raise doc.error(at + ("name",), "each digest needs a name (letters, digits, . _ -)")
+        if name in {d.name for d in result}:
+            raise doc.error(at + ("name",), f"another digest is already named {name!r}")
+        to = item.get("to", [])
+        to = [to] if isinstance(to, str) else to
+        if not isinstance(to, list):
+            raise doc.error(at + ("to",), "must be an address or a list of addresses")
+        recipients = tuple(_address(doc, at + ("to", j), a) for j, a in enumerate(to))
+        articles = item.get("articles", "all")
+        if articles == "all":
+            titles = None
+        elif isinstance(articles, list) and articles and all(isinstance(a, str) for a in articles):
+            try:
+                titles = tuple(normalize_title(a) for a in articles)
+            except InvalidTitle as error:
+                raise doc.error(at + ("articles",), str(error)) from None
+        else:
+            raise doc.error(at + ("articles",), "must be all or a list of titles")
+        fields = item.get("fields")
+        if fields is not None:
+            fields = [fields] if isinstance(fields, str) else fields
+            if (
+                not isinstance(fields, list)
+                or not fields
+                or not all(isinstance(f, str) and f.strip() for f in fields)
+            ):
+                raise doc.error(at + ("fields",), "must be a list of field names or patterns")
+            fields = tuple(f.strip() for f in fields)
+        min_change = item.get("min_change")
+        if min_change is not None and (
+            isinstance(min_change, bool) or not isinstance(min_change, int) or min_change < 0
+        ):
+            raise doc.error(at + ("min_change",), "must be a whole number (e.g. 10)")
+        min_percent = item.get("min_percent")
+        if min_percent is not None and (
+            isinstance(min_percent, bool)
+            or not isinstance(min_percent, int | float)
+            or not math.isfinite(min_percent)
+            or min_percent < 0
+        ):
+            raise doc.error(at + ("min_percent",), "must be a percentage (e.g. 5)")
+        timezone = item.get("timezone", "UTC")
+        try:
+            zoneinfo.ZoneInfo(timezone if isinstance(timezone, str) else "")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise doc.error(
+                at + ("timezone",), f"{timezone!r} is not a time zone such as Europe/Paris"
+            ) from None
+        schedule, every = item.get("schedule"), item.get("every")
+        if schedule is not None and every is not None:
+            raise doc.error(at + ("every",), "give schedule: (cron) or every:, not both")
+        if every is not None:
+            every = _duration(doc, at + ("every",), every)
+            schedule = None
+        else:
+            schedule = "0 7 * * *" if schedule is None else schedule
+            try:
+                CronTrigger.from_crontab(schedule if isinstance(schedule, str) else "", timezone)
+            except ValueError as error:
+                raise doc.error(
+                    at + ("schedule",),
+                    f"{schedule!r} is not a cron expression such as '0 7 * * *' ({error})",
+                ) from None
+        send_empty = item.get("send_empty", False)
+        if not isinstance(send_empty, bool):
+            raise doc.error(at + ("send_empty",), "must be true or false")
+        result.append(
+            DigestConfig(
+                name=name,
+                to=recipients,
+                articles=titles,
+                fields=fields,
+                min_change=min_change,
+                min_percent=float(min_percent) if min_percent is not None else None,
+                cron=schedule,
+                every=every,
+                timezone=timezone,
+                send_empty=send_empty,
+            )
+        )
+    return result

@@ -156,14 +156,20 @@ def add_configured(
     return outcome
 
 
-def fetch_newer(store: Store, client: WikiClient, page: Page) -> PollResult:
-    """Store every revision newer than the newest stored one, oldest first."""
+def fetch_newer(
+    store: Store, client: WikiClient, page: Page, polled_at: str | None = None
+) -> PollResult:
+    """Store every revision newer than the newest stored one, oldest first.
+
+    ``last_poll`` records when the check started (``polled_at``, default now): every
+    revision saved before it is stored — what digests rely on to close a window."""
     result = PollResult(page)
+    polled_at = polled_at or utcnow()
     latest = store.latest_revision(page)
     writer = store.writer(page)
     if latest is None:
         current = client.current_revision(page.page_id)
-        result.added = writer.write([current], sync={"last_poll": utcnow(), "last_error": None})
+        result.added = writer.write([current], sync={"last_poll": polled_at, "last_error": None})
         result.first_revid = result.last_revid = current.revid if result.added else None
         return result
     # rvstart is inclusive, and revisions saved in the same second as the newest stored one
@@ -171,7 +177,7 @@ def fetch_newer(store: Store, client: WikiClient, page: Page) -> PollResult:
     newest = (latest["timestamp"], latest["revid"])
     for batch in client.revisions(page.page_id, start=latest["timestamp"]):
         revisions = [r for r in batch if (r.timestamp, r.revid) > newest]
-        added = writer.write(revisions, sync={"last_poll": utcnow(), "last_error": None})
+        added = writer.write(revisions, sync={"last_poll": polled_at, "last_error": None})
         if added:
             result.first_revid = result.first_revid or revisions[0].revid
             result.last_revid = revisions[-1].revid
@@ -189,6 +195,7 @@ def poll_pages(
     results = []
     for start in range(0, len(pages), BATCH):
         chunk = pages[start : start + BATCH]
+        polled_at = utcnow()  # before the request: what it cannot have seen is newer
         query = client.page_info(pageids=[p.page_id for p in chunk])
         infos = {info.get("pageid"): info for info in query["pages"]}
         for page in chunk:
@@ -198,7 +205,7 @@ def poll_pages(
                     f"{wiki}: {page.title!r} (page id {page.page_id}) no longer exists on the "
                     "wiki (deleted?); its history is kept and it is no longer tracked"
                 )
-                store.update_sync_state(page, last_poll=utcnow(), last_error=problem)
+                store.update_sync_state(page, last_poll=polled_at, last_error=problem)
                 page = store.mark_deleted(page)
                 results.append(PollResult(page, problem=problem))
                 continue
@@ -213,10 +220,10 @@ def poll_pages(
                 became_redirect = target
             latest = store.latest_revision(page)
             if latest is not None and latest["revid"] == info.get("lastrevid"):
-                store.update_sync_state(page, last_poll=utcnow(), last_error=None)
+                store.update_sync_state(page, last_poll=polled_at, last_error=None)
                 result = PollResult(page)
             else:
-                result = fetch_newer(store, client, page)
+                result = fetch_newer(store, client, page, polled_at)
             result.renamed_from = renamed_from
             result.became_redirect = became_redirect
             results.append(result)

@@ -130,6 +130,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0003_digests",
+        """
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,            -- the digest in the config; '' for ad hoc ones
+            scheduled INTEGER NOT NULL,    -- 1: part of the name's chain of windows
+            window_start TEXT NOT NULL,    -- [start, end) in UTC
+            window_end TEXT NOT NULL,
+            recipients TEXT NOT NULL,      -- JSON list; [] for the outbox
+            delivery TEXT NOT NULL,        -- smtp | outbox | none (nothing to say)
+            subject TEXT,
+            message_id TEXT,
+            message BLOB,                  -- the rendered RFC 5322 message, sent as is
+            created_at TEXT NOT NULL,
+            sent_at TEXT,                  -- NULL: still to deliver
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt TEXT
+        );
+        CREATE UNIQUE INDEX digests_window ON digests (name, window_start) WHERE scheduled;
+        CREATE INDEX digests_pending ON digests (sent_at, next_attempt);
+        """,
+    ),
 ]
 
 

@@ -274,6 +274,18 @@ class Store:
     def earliest_revision(self, page: Page) -> dict[str, Any] | None:
         return self._edge_revision(page, "ASC")
 
+    def visible_revision_at(
+        self, page: Page, at: tuple[str, int] | None = None
+    ) -> dict[str, Any] | None:
+        """The newest revision with text at or before ``at`` = (timestamp, revid), or now."""
+        where = "page = ? AND content IS NOT NULL"
+        params: list[Any] = [page.id]
+        if at is not None:
+            where += " AND (timestamp < ? OR (timestamp = ? AND revid <= ?))"
+            params += [at[0], at[0], at[1]]
+        where += " ORDER BY timestamp DESC, revid DESC LIMIT 1"
+        return next(self._revision_rows(where, params), None)
+
     def text(self, page: Page, revid: int) -> bytes | None:
         """The exact stored text (UTF-8 bytes); None when it is hidden.
 

@@ -239,7 +239,8 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
     assert new == [166, 167, 168]
 
     out = ok(run("poll", config=cfg))
-    assert out == f"local: {ARTICLE!r}: 3 new revisions (166 … 168)\n"
+    # the first edit replaced the article and its infobox of 24 fields: all removed
+    assert out == f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 24 changes in the facts\n"
     stored = stored_json(run, ARTICLE, cfg)
     assert [r["revid"] for r in stored] == [31, 166, 167, 168]
     assert stored[1:] == wiki_rows(mediawiki.revisions(ARTICLE)[30:])
@@ -275,7 +276,8 @@ def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, c
 
     out = ok(run("poll", config=cfg))
     assert out == (
-        f"local: {ARTICLE!r}: no new revisions\nlocal: {SECOND_ARTICLE!r}: 1 new revision (166)\n"
+        f"local: {ARTICLE!r}: no new revisions\n"
+        f"local: {SECOND_ARTICLE!r}: 1 new revision (166), 3 changes in the facts\n"
     )
     requests = mediawiki.api_requests()[seen:]
     assert [r["ua"] for r in requests] == [USER_AGENT] * len(requests)
@@ -366,7 +368,7 @@ def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_
     out = ok(run("poll", config=cfg))
     assert out == (
         f"local: {new_title!r}: moved from {ARTICLE!r}\n"
-        f"local: {new_title!r}: 1 new revision (166)\n"
+        f"local: {new_title!r}: 1 new revision (166), 0 changes in the facts\n"
     )
     status = json.loads(ok(run("status", "--json", config=cfg)))
     assert [(s["title"], s["page_id"], s["revisions"], s["last_revid"]) for s in status] == [
@@ -479,7 +481,9 @@ def test_a_deleted_page_is_reported_once_and_a_recreated_one_is_tracked_anew(
 
     result = run("poll", config=cfg)
     assert result.exit_code == 1
-    assert result.stdout == f"local: {SECOND_ARTICLE!r}: 1 new revision (166)\n"
+    assert result.stdout == (
+        f"local: {SECOND_ARTICLE!r}: 1 new revision (166), 3 changes in the facts\n"
+    )
     line = one_line(result.stderr, "Warning: ")
     assert line == (
         f"Warning: local: {ARTICLE!r} (page id {ARTICLE_PAGE_ID}) no longer exists on the wiki "
@@ -560,7 +564,7 @@ def test_unreachable_wiki_is_one_line_and_changes_nothing(
     new = mediawiki.edit(ARTICLE, "Back again.")
     result = run("poll", config=cfg)
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({new})\n"
+    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({new}), 24 changes in the facts\n"
     assert last_error(db_path) == [(ARTICLE, None)]
 
 
@@ -766,7 +770,9 @@ def test_poll_reports_a_tracked_page_that_became_a_redirect(
     revid = mediawiki.edit(ARTICLE, "#REDIRECT [[Second article]]", "merge")
     result = run("poll", config=cfg)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({revid})\n"
+    assert result.stdout == (
+        f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n"
+    )
     assert result.stderr == (
         f"Warning: local: {ARTICLE!r} is now a redirect to 'Second article'; its history is "
         "kept. To follow the article: wikimon add 'Second article'\n"
@@ -1001,7 +1007,9 @@ def test_poll_adds_the_articles_listed_in_the_config(
     assert "'No such page xyz'" in warning and "listed in the config" in warning
     revid = mediawiki.edit(ARTICLE, "new text", "update")
     again = run("poll", config=cfg)  # the stored ones are polled, not re-added
-    assert f"local: {ARTICLE!r}: 1 new revision ({revid})\n" in again.stdout
+    assert f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n" in (
+        again.stdout
+    )
     assert "added" not in again.stdout
     rows = json.loads(ok(run("status", "--json", config=cfg)))
     assert [(r["title"], r["tracked"]) for r in rows] == [(ARTICLE, True), (SECOND_ARTICLE, True)]

@@ -1,0 +1,139 @@
+"""What every command and every daemon job works with: the config, the store, clients."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+from storage import Page, Store
+
+from .analysis import AnalysisResult, analyze_page, stale_pages
+from .api import RetryPolicy, WikiClient
+from .config import Config, load_config
+from .errors import ConfigError, UnknownTitle, WikimonError
+from .titles import normalize_title
+
+
+class Context:
+    """What every command needs: the config and, lazily, the store."""
+
+    def __init__(self, config_path: str | None, db_path: str | None, config: Config | None = None):
+        self.config_path = config_path
+        self.db_override = db_path
+        self._config: Config | None = config
+        self._store: Store | None = None
+        self._clients: dict[str, WikiClient] = {}
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = self.config_path
+            if path is None and Path("config.yaml").exists():
+                path = "config.yaml"
+            self._config = load_config(path)
+        return self._config
+
+    @property
+    def db_path(self) -> str:
+        return self.db_override or self.config.database
+
+    def store(self, *, must_exist: bool = False) -> Store:
+        """The database; commands that only read it pass ``must_exist`` so that a typo in
+        --db is an error, not a new empty file."""
+        if self._store is None:
+            if must_exist and not Path(self.db_path).exists():
+                raise WikimonError(
+                    f"no database at {self.db_path}: run `wikimon import FILE` or "
+                    "`wikimon add TITLE` first (or pass --db PATH)"
+                )
+            self._store = Store(self.db_path)
+            if not must_exist:
+                self.sync_config(self._store)
+        return self._store
+
+    def sync_config(self, store: Store) -> None:
+        # Configured wikis are known by their API URL; configured articles that are
+        # already stored are tracked. Only commands that write do this.
+        for wiki in self.config.wikis.values():
+            known = store.wiki(wiki.name)
+            if known is None or known["api_url"] != wiki.api_url:
+                store.ensure_wiki(wiki.name, api_url=wiki.api_url)
+        for article in self.config.articles:
+            for page in store.find_pages(article.title, article.wiki):
+                if not page.tracked and page.deleted_at is None:
+                    store.upsert_page(page.wiki, page.page_id, page.title, page.ns, tracked=True)
+
+    def analyze(self, page: Page, *, full: bool = False) -> AnalysisResult:
+        """Bring the page's change log up to date (incremental unless ``full``)."""
+        infobox = self.config.infobox_for(page.wiki, page.title)
+        return analyze_page(self.store(), page, infobox, full=full)
+
+    def analyze_stale(self) -> list[AnalysisResult]:
+        """Analyse every page whose change log lags behind its stored revisions: new
+        revisions, or an earlier run that was interrupted."""
+        return [self.analyze(page) for page in stale_pages(self.store())]
+
+    def client(self, wiki: str) -> WikiClient:
+        wiki_config = self.config.wiki(wiki)
+        if not self.config.contact:
+            where = self.config.path or "config.yaml"
+            raise ConfigError(
+                f"{where}: contact: is not set; wikimon sends it in its User-Agent, as "
+                "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
+            )
+        if wiki not in self._clients:
+            policy = RetryPolicy(**self.config.http)
+            self._clients[wiki] = WikiClient(wiki_config.api_url, self.config.contact, policy)
+        return self._clients[wiki]
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def page(self, title: str, wiki: str | None = None) -> Page:
+        """A stored page by title, matched by each wiki's title rules (first letter
+        case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
+        store = self.store(must_exist=True)
+        wanted = normalize_title(title)
+        pages: list[Page] = []
+        wiki_rows = store.wikis()
+        for row in wiki_rows:
+            if wiki is not None and row["name"] != wiki:
+                continue
+            namespaces = json.loads(row["namespaces"] or "[]")
+            key = normalize_title(title, namespaces, case_sensitive=bool(row["case_sensitive"]))
+            if wiki is not None or len(wiki_rows) == 1:
+                wanted = key  # say it as that wiki spells it
+            pages += store.find_pages(key, row["name"])
+        if len(pages) == 1:
+            return pages[0]
+        wikis = sorted({p.wiki for p in pages})
+        if len(wikis) > 1:
+            raise UnknownTitle(
+                f"{wanted!r} is stored for several wikis ({', '.join(wikis)}): add --wiki"
+            )
+        if pages:
+            ids = ", ".join(str(p.page_id) for p in pages)
+            raise UnknownTitle(f"{wanted!r} names several deleted pages on {wikis[0]} ({ids})")
+        raise UnknownTitle(_unknown_title_message(store, wanted, wiki))
+
+
+def _unknown_title_message(store: Store, wanted: str, wiki: str | None) -> str:
+    """Say what is there instead: near misses first, then the tracked articles."""
+    stored = store.pages(wiki=wiki)
+    message = f"no stored article {wanted!r}" + (f" on {wiki}" if wiki else "")
+    if not stored:
+        return message + ". Nothing is stored yet: `wikimon add TITLE` or `wikimon import FILE`"
+    titles = [p.title for p in stored]
+    near = [t for t in titles if t.casefold() == wanted.casefold()]
+    near += [t for t in difflib.get_close_matches(wanted, titles, n=3) if t not in near]
+    message += "."
+    if near:
+        message += " Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
+    tracked = [p for p in stored if p.tracked] or stored
+    label = "Tracked" if tracked[0].tracked else "Stored"
+    listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in tracked[:10])
+    more = f" and {len(tracked) - 10} more (see `wikimon status`)" if len(tracked) > 10 else ""
+    return f"{message} {label}: {listing}{more}. Track another with `wikimon add TITLE`"

@@ -1,0 +1,256 @@
+"""`wikimon run`: the daemon. APScheduler runs a poll job per wiki, a job per digest
+schedule and a delivery job; their state (last poll, last digest window, digests waiting
+for delivery) is in SQLite, so the in-memory job store is rebuilt from config.yaml at
+every start and nothing is lost when the process dies.
+
+Jobs run one at a time on one worker thread, each with its own database connection. On
+SIGTERM or SIGINT the current job finishes its unit of work (each commits as it goes),
+the scheduler stops and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from storage import digests as digest_log
+
+from .config import Config, DigestConfig
+from .context import Context
+from .digest import format_time, previous_fire_time
+from .errors import ConfigError, WikimonError
+from .jobs import deliver_pending, digest_pages, make_digest, poll_wiki
+
+log = logging.getLogger("wikimon")
+
+MAX_BACKOFF = 3600.0  # seconds: the longest wait after repeated failures of a wiki
+
+
+class AlreadyRunning(WikimonError):
+    pass
+
+
+def acquire_lock(db_path: str) -> IO[str]:
+    """An exclusive OS lock on ``DB.lock`` for the life of the process: a second daemon on
+    the same database is refused; the kernel releases it when the process dies, however."""
+    path = f"{db_path}.lock"
+    file = open(path, "a+")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.seek(0)
+        holder = file.read().strip() or "?"
+        file.close()
+        raise AlreadyRunning(
+            f"another `wikimon run` (pid {holder}) is already running on {db_path}; "
+            "one daemon per database (stop it first, or use another --db)"
+        ) from None
+    file.seek(0)
+    file.truncate()
+    file.write(f"{os.getpid()}\n")
+    file.flush()
+    return file
+
+
+@dataclass
+class Daemon:
+    config: Config
+    config_path: str | None
+    db_path: str
+    stopping: threading.Event = field(default_factory=threading.Event)
+    busy: threading.Lock = field(default_factory=threading.Lock)  # held while a job works
+    failures: dict[str, int] = field(default_factory=dict)  # wiki -> consecutive failures
+    scheduler: BlockingScheduler | None = None
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _work(self, job: Callable[[Context], None]) -> None:
+        """Run a job with a fresh connection; failures are logged, never fatal."""
+        if self.stopping.is_set():
+            return
+        with self.busy:
+            context = Context(self.config_path, self.db_path, self.config)
+            try:
+                job(context)
+            except WikimonError as error:
+                log.error("%s", error)
+            finally:
+                context.close()
+
+    def poll(self, wiki: str) -> None:
+        def job(context: Context) -> None:
+            slack = self.config.poll_jitter + 1
+            outcome = poll_wiki(context, wiki, due_at=datetime.now(UTC), slack=slack)
+            if not outcome.checked and not outcome.added and outcome.error is None:
+                return  # nothing tracked on this wiki, or nothing due yet
+            for page in outcome.added:
+                log.info("poll %s: %r added (listed in the config)", wiki, page.title)
+            for problem in outcome.problems:
+                log.warning("%s", problem)
+            if outcome.error is None:
+                self.failures.pop(wiki, None)
+                log.info("%s", outcome.summary())
+                return
+            failures = self.failures[wiki] = self.failures.get(wiki, 0) + 1
+            interval = self.poll_interval(wiki)
+            delay = min(interval * 2**failures, max(MAX_BACKOFF, interval))
+            log.warning("%s; attempt %d, next try in %.0f s", outcome.summary(), failures, delay)
+            if self.scheduler is not None:
+                self.scheduler.modify_job(
+                    f"poll:{wiki}", next_run_time=datetime.now(UTC) + timedelta(seconds=delay)
+                )
+
+        self._work(job)
+
+    def digest(self, name: str) -> None:
+        def job(context: Context) -> None:
+            digest = self.config.digest(name)
+            # Fresh revisions first: the window closes at the last successful poll.
+            for wiki in dict.fromkeys(p.wiki for p in digest_pages(context, digest) if p.tracked):
+                outcome = poll_wiki(context, wiki)
+                log.info("%s", outcome.summary())
+            run = make_digest(context, digest)
+            if run.digest is None:
+                log.info("digest %s: nothing new to cover yet (waiting for a poll)", name)
+            elif run.message is None:
+                log.info(
+                    "digest %s: %s – %s: nothing to say, not sent",
+                    name, run.digest.window_start, run.digest.window_end,
+                )  # fmt: skip
+            if run.record_id is not None and run.message is not None:
+                self._deliver(context, only=run.record_id)
+
+        self._work(job)
+
+    def deliver(self) -> None:
+        self._work(lambda context: self._deliver(context))
+
+    def _deliver(self, context: Context, only: int | None = None) -> None:
+        for delivery in deliver_pending(context, only=only):
+            if delivery.error:
+                log.warning("digest %d: not delivered: %s", delivery.record_id, delivery.error)
+            else:
+                log.info("digest %d: delivered (%s)", delivery.record_id, delivery.where)
+
+    # -- schedule --------------------------------------------------------------------------
+
+    def poll_interval(self, wiki: str) -> float:
+        """The shortest interval of the wiki's articles: each run polls those that are due."""
+        intervals = [
+            self.config.poll_interval_for(wiki, a.title)
+            for a in self.config.articles
+            if a.wiki == wiki
+        ]
+        return min([*intervals, self.config.poll_interval_for(wiki, "")])
+
+    def build(self) -> BlockingScheduler:
+        scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+        now = datetime.now(UTC)
+        for wiki in self.config.wikis:
+            interval = self.poll_interval(wiki)
+            scheduler.add_job(
+                self.poll,
+                IntervalTrigger(
+                    seconds=interval, jitter=min(self.config.poll_jitter, interval / 2) or None
+                ),
+                args=[wiki],
+                id=f"poll:{wiki}",
+                name=f"poll {wiki} every {interval:g} s",
+                next_run_time=now,
+                misfire_grace_time=max(1, int(interval)),
+            )
+        for digest in self.config.digests:
+            catch_up = {"next_run_time": now} if self.missed(digest, now) else {}
+            scheduler.add_job(
+                self.digest,
+                digest.trigger(),
+                args=[digest.name],
+                id=f"digest:{digest.name}",
+                name=f"digest {digest.name}",
+                misfire_grace_time=3600,  # late is fine: the window ends when it runs
+                **catch_up,
+            )
+        retry = self.config.smtp.retry if self.config.smtp else 300.0
+        scheduler.add_job(
+            self.deliver,
+            IntervalTrigger(seconds=retry),
+            id="deliver",
+            name=f"deliver pending digests every {retry:g} s",
+            next_run_time=now,  # digests a crash or an outage left behind
+            misfire_grace_time=max(1, int(retry)),
+        )
+        scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        return scheduler
+
+    def missed(self, digest: DigestConfig, now: datetime) -> bool:
+        """Was a scheduled digest time missed while the daemon was down? Then it runs now."""
+        context = Context(self.config_path, self.db_path, self.config)
+        try:
+            last_end = digest_log.last_window_end(context.store(), digest.name)
+        finally:
+            context.close()
+        return last_end is not None and format_time(previous_fire_time(digest, now)) > last_end
+
+    def _job_failed(self, event: JobExecutionEvent) -> None:
+        log.error("job %s failed unexpectedly: %r (it runs again on schedule)",
+                  event.job_id, event.exception)  # fmt: skip
+
+    # -- life ------------------------------------------------------------------------------
+
+    def stop(self, signum: int, frame: Any) -> None:
+        if self.stopping.is_set():
+            return
+        log.info("received %s: finishing the current job, then exiting", signal.strsignal(signum))
+        self.stopping.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+
+    def run(self) -> int:
+        lock = acquire_lock(self.db_path)
+        try:
+            self.scheduler = self.build()
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+            jobs = ", ".join(job.name for job in self.scheduler.get_jobs())
+            log.info("wikimon run: database %s; jobs: %s", self.db_path, jobs)
+            self.scheduler.start()
+            with self.busy:  # the job in progress, if any, has finished its unit of work
+                pass
+            log.info("wikimon run: stopped")
+            return 0
+        finally:
+            lock.close()
+
+
+def configure_logging(config: Config, verbose: bool) -> None:
+    """One line per event, to stderr or to the config's log: file."""
+    handler: logging.Handler
+    if config.log:
+        try:
+            handler = logging.FileHandler(config.log, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"log: cannot open {config.log}: {error.strerror}") from None
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("wikimon")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False

@@ -1,0 +1,342 @@
+"""What a digest says: the net change of each article's facts over a window of time.
+
+The net change of a window is the semantic diff between the infobox as it stood when the
+window opened and as it stood when it closed, so a value vandalised and reverted inside
+the window is no change at all; the change log of the window says who made each change
+that survived, and which edits were undone. Reads the store, writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from storage import Page, Store
+from storage import changes as changelog
+
+from .config import Config, DigestConfig
+from .diff import diff_facts
+from .extract import extract_facts
+from .facts import Facts
+from .links import diff_url, page_url, report_url, revision_url
+from .wording import describe
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass
+class Edit:
+    """A revision that made a change, as a digest cites it."""
+
+    revid: int
+    parent_revid: int | None
+    timestamp: str
+    user: str | None  # None: hidden
+    comment: str | None
+    url: str  # the diff on the wiki
+
+
+@dataclass
+class NetChange:
+    field: str
+    kind: str
+    text: str  # "killed: 208 → 220 (+12) (…)"
+    record: dict[str, Any]  # the Change record (old, new, item, numbers…)
+    delta: int | None = None  # figures: new − old
+    by: Edit | None = None  # the newest surviving edit that made it
+    editors: list[str] = field(default_factory=list)  # everyone whose kept edits led to it
+
+
+@dataclass
+class FieldSummary:
+    name: str
+    changes: list[NetChange]
+    reverted_edits: int = 0  # edits to this field in the window that were reverted
+    edits: int = 0  # edits to this field in the window
+
+    @property
+    def no_net_change(self) -> bool:
+        return not self.changes
+
+
+@dataclass
+class ArticleSummary:
+    page: Page
+    page_url: str
+    report_url: str | None
+    fields: list[FieldSummary]
+    edits: int  # revisions saved in the window
+    editors: int
+    reverts: int
+    created: bool  # the page's first revision is in the window
+    net_diff_url: str | None  # the wiki's diff from the window's start to its end
+
+
+@dataclass
+class Digest:
+    name: str
+    window_start: str
+    window_end: str
+    articles: list[ArticleSummary]
+
+    @property
+    def empty(self) -> bool:
+        return not self.articles
+
+    def subject(self) -> str:
+        """``wikimon: 2 articles changed — casualties2 220 (+12)``: one line, no control
+        characters, whatever the wiki said."""
+        changed = [a for a in self.articles if any(f.changes for f in a.fields)]
+        if not self.articles:
+            return f"wikimon: no changes in the facts ({_day(self.window_start)} – " + (
+                f"{_day(self.window_end)})"
+            )
+        if not changed:
+            reverted = sum(f.reverted_edits for a in self.articles for f in a.fields)
+            return (
+                f"wikimon: no net change, {_plural(reverted, 'reverted edit')} in "
+                f"{_plural(len(self.articles), 'article')}"
+            )
+        changes = [c for a in changed for f in a.fields for c in f.changes]
+        figures = [c for c in changes if c.delta]
+        if figures:
+            top = max(figures, key=lambda c: abs(c.delta or 0))
+            headline = f"{top.field} {top.record['new_number']:,} ({top.delta:+,})"
+        else:
+            top = changes[0]
+            headline = f"{top.field}: {top.text}"
+        subject = f"wikimon: {_plural(len(changed), 'article')} changed — {headline}"
+        return one_line(subject, 150)
+
+
+def one_line(text: str, width: int = 200) -> str:
+    """Control characters (CR, LF, tabs…) and line/paragraph separators become spaces:
+    nothing from the wiki can start a new header or fake a line."""
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]", " ", text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def build_digest(
+    store: Store,
+    config: Config,
+    digest: DigestConfig,
+    pages: list[Page],
+    window_start: str,
+    window_end: str,
+) -> Digest:
+    """The digest of ``pages`` for [window_start, window_end); the change logs must be up
+    to date (the caller analyses first)."""
+    articles = []
+    for page in pages:
+        summary = summarize_article(store, config, digest, page, window_start, window_end)
+        if summary is not None:
+            articles.append(summary)
+    return Digest(digest.name, window_start, window_end, articles)
+
+
+def summarize_article(
+    store: Store,
+    config: Config,
+    digest: DigestConfig,
+    page: Page,
+    window_start: str,
+    window_end: str,
+) -> ArticleSummary | None:
+    """The article's net change in the window; None when there is nothing to say."""
+    infobox = config.infobox_for(page.wiki, page.title)
+    before = store.visible_revision_at(page, _just_before(window_start))
+    after = store.visible_revision_at(page, _just_before(window_end))
+    if after is None or (before is not None and after["revid"] == before["revid"]):
+        net: list[dict[str, Any]] = []
+    else:
+        old = _facts(store, page, before, infobox)
+        new = _facts(store, page, after, infobox)
+        net = [change.to_json() for change in diff_facts(old, new)]
+    rows = changelog.changes(store, page, since=window_start, until=window_end)
+    wiki = config.wikis.get(page.wiki)
+    api_url = wiki.api_url if wiki else (store.wiki(page.wiki) or {}).get("api_url")
+    fields: dict[str, FieldSummary] = {}
+    for record in net:
+        if not digest.wants_field(record["field"]):
+            continue
+        if record["kind"] == "figure_changed" and not digest.wants_figure_change(
+            record["old_number"], record["new_number"]
+        ):
+            continue  # below the thresholds
+        summary = fields.setdefault(record["field"], FieldSummary(record["field"], []))
+        summary.changes.append(_net_change(record, rows, api_url))
+    changed_fields = {record["field"] for record in net}
+    for row in rows:
+        # edited in the window, yet as it was: reverted, or changed and changed back
+        if row["field"] not in changed_fields and digest.wants_field(row["field"]):
+            fields.setdefault(row["field"], FieldSummary(row["field"], []))
+    for summary in fields.values():
+        touched = [r for r in rows if r["field"] == summary.name]
+        summary.edits = len({r["revid"] for r in touched})
+        summary.reverted_edits = len({r["revid"] for r in touched if r["reverted_by"]})
+    if not fields:
+        return None
+    activity = store.conn.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN userhidden THEN NULL ELSE user END) "
+        "FROM revisions WHERE page = ? AND timestamp >= ? AND timestamp < ?",
+        [page.id, window_start, window_end],
+    ).fetchone()
+    reverts = store.conn.execute(
+        "SELECT COUNT(*) FROM reverts v JOIN revisions r ON r.page = v.page AND r.revid = v.revid"
+        " WHERE v.page = ? AND r.timestamp >= ? AND r.timestamp < ?",
+        [page.id, window_start, window_end],
+    ).fetchone()[0]
+    first = store.earliest_revision(page)
+    net_diff = None
+    if api_url and after is not None and before is not None and before["revid"] != after["revid"]:
+        net_diff = diff_url(api_url, after["revid"], before["revid"])
+    return ArticleSummary(
+        page=page,
+        page_url=page_url(api_url, page) if api_url else "",
+        report_url=report_url(config.report_url, page),
+        fields=sorted(fields.values(), key=lambda f: _field_order(f.name)),
+        edits=activity[0],
+        editors=activity[1],
+        reverts=reverts,
+        created=first is not None and window_start <= first["timestamp"] < window_end,
+        net_diff_url=net_diff,
+    )
+
+
+def _facts(store: Store, page: Page, meta: dict[str, Any] | None, infobox: str | None) -> Facts:
+    if meta is None:  # the page did not exist yet: everything it says is new
+        return Facts(None, {})
+    text = store.text(page, meta["revid"]) or b""
+    return extract_facts(text.decode("utf-8", "replace"), infobox)
+
+
+def _just_before(moment: str) -> tuple[str, int]:
+    """The (timestamp, revid) bound of revisions saved before ``moment``."""
+    earlier = datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC) - timedelta(seconds=1)
+    return earlier.strftime(TIME_FORMAT), 2**63 - 1
+
+
+def _net_change(
+    record: dict[str, Any], rows: list[dict[str, Any]], api_url: str | None
+) -> NetChange:
+    old, new = record.get("old_number"), record.get("new_number")
+    delta = new - old if record["kind"] == "figure_changed" and None not in (old, new) else None
+    kept = [r for r in rows if r["field"] == record["field"] and r["reverted_by"] is None]
+    makers = [r for r in kept if _made(r, record)] or kept
+    by = None
+    if makers:
+        row = makers[-1]
+        by = Edit(
+            revid=row["revid"],
+            parent_revid=row["parent_revid"],
+            timestamp=row["timestamp"],
+            user=row["user"],
+            comment=row["comment"],
+            url=(
+                diff_url(api_url, row["revid"], row["parent_revid"])
+                if api_url and row["parent_revid"]
+                else revision_url(api_url, row["revid"])
+                if api_url
+                else ""
+            ),
+        )
+    editors = list(
+        dict.fromkeys(r["user"] if r["user"] is not None else "(hidden)" for r in makers)
+    )
+    return NetChange(
+        field=record["field"],
+        kind=record["kind"],
+        text=describe(record),
+        record=record,
+        delta=delta or None,
+        by=by,
+        editors=editors,
+    )
+
+
+def _made(row: dict[str, Any], net: dict[str, Any]) -> bool:
+    """Did this change record of the window produce (part of) the net change?"""
+    kind = net["kind"]
+    if kind == "figure_changed":
+        return (
+            row["kind"] == "figure_changed"
+            and row["category"] == net["category"]
+            and row["side"] == net["side"]
+            and row["new_number"] == net["new_number"]
+        )
+    if kind in ("item_added", "item_changed"):
+        return row["kind"] in ("item_added", "item_changed", "field_added", "value_changed") and (
+            row["item"] == net["item"] or row["new"] == net["new"]
+        )
+    if kind == "item_removed":
+        return row["kind"] in ("item_removed", "field_removed", "value_changed") and (
+            row["item"] == net["item"] or row["old"] == net["old"]
+        )
+    return row["new"] == net["new"]
+
+
+_FIELD_GROUPS = ("casualties", "combatant", "commander", "result", "strength", "units")
+
+
+def _field_order(name: str) -> tuple[int, str, int]:
+    """Casualties first, then combatants, commanders…; casualties2 before casualties10."""
+    match = re.match(r"^(\D*?)(\d*)$", name)
+    stem, number = (match[1], int(match[2] or 0)) if match else (name, 0)
+    group = next((i for i, g in enumerate(_FIELD_GROUPS) if stem.startswith(g)), len(_FIELD_GROUPS))
+    return group, stem, number
+
+
+def _day(moment: str) -> str:
+    return moment[:10]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# -- windows -----------------------------------------------------------------------------------
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(moment: str) -> datetime:
+    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def previous_fire_time(digest: DigestConfig, end: datetime) -> datetime:
+    """When the schedule last fired at or before ``end``: a first digest covers one period
+    of its schedule (a day for a daily digest), not the whole stored history."""
+    if digest.every is not None:
+        return end - timedelta(seconds=digest.every)
+    trigger = digest.trigger()
+    for lookback in (timedelta(hours=1), timedelta(days=1), timedelta(days=8),
+                     timedelta(days=32), timedelta(days=367)):  # fmt: skip
+        fire = trigger.get_next_fire_time(None, end - lookback)
+        if fire is None or fire > end:
+            continue
+        while True:
+            following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+            if following is None or following > end:
+                return fire.astimezone(UTC)
+            fire = following
+    return end - timedelta(days=1)
+
+
+def scheduled_window(
+    digest: DigestConfig, last_end: str | None, now: datetime, horizon: str | None
+) -> tuple[str, str] | None:
+    """The next window of a scheduled digest: from where the last one ended (or one period
+    back) to now — but not past ``horizon``, the oldest successful poll of its articles,
+    so that no revision saved before the end can arrive after the window closed. None
+    when there is no new time to cover."""
+    end = format_time(now)
+    if horizon is not None and horizon < end:
+        end = horizon
+    start = last_end or format_time(previous_fire_time(digest, parse_time(end)))
+    if start >= end:
+        return None
+    return start, end

@@ -1,0 +1,282 @@
+"""The units of work shared by the commands and the daemon: poll a wiki, make a digest,
+deliver what is pending. Each one commits what it did before it returns."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from storage import Page
+from storage import digests as digest_log
+
+from .analysis import AnalysisResult
+from .config import DigestConfig
+from .context import Context
+from .digest import (
+    Digest,
+    build_digest,
+    format_time,
+    parse_time,
+    previous_fire_time,
+    scheduled_window,
+)
+from .errors import ConfigError, WikimonError
+from .mail import DeliveryError, PartialDelivery, compose, send_smtp, sender, write_outbox
+from .sync import PollResult, add_configured, poll_pages
+
+log = logging.getLogger("wikimon")
+
+# Revisions are dated by the wiki's clock and read from replicas that may lag (maxlag=5):
+# a window closes this long before the last successful poll started.
+HORIZON_MARGIN = timedelta(seconds=10)
+
+
+# -- polling -----------------------------------------------------------------------------------
+
+
+@dataclass
+class WikiPoll:
+    wiki: str
+    checked: int = 0
+    results: list[PollResult] = field(default_factory=list)
+    added: list[Page] = field(default_factory=list)  # configured articles added now
+    problems: list[str] = field(default_factory=list)  # one line each
+    error: WikimonError | None = None  # the wiki failed: nothing was polled
+    analysis: list[AnalysisResult] = field(default_factory=list)
+
+    @property
+    def new_revisions(self) -> int:
+        return sum(r.added for r in self.results)
+
+    @property
+    def changes(self) -> int:
+        return sum(a.changes for a in self.analysis)
+
+    def summary(self) -> str:
+        if self.error is not None:
+            return f"poll {self.wiki}: failed: {self.error}"
+        return (
+            f"poll {self.wiki}: {_plural(self.checked, 'article')} checked, "
+            f"{_plural(self.new_revisions, 'new revision')}, {_plural(self.changes, 'change')}"
+            + (f", {_plural(len(self.problems), 'problem')}" if self.problems else "")
+        )
+
+
+def add_configured_articles(context: Context, wiki: str) -> tuple[list[Page], list[str]]:
+    """Articles listed in the config for ``wiki`` and not stored yet are added."""
+    wanted = [a.title for a in context.config.articles if a.wiki == wiki]
+    added, problems = [], []
+    if wanted:
+        for _, outcome in add_configured(context.store(), context.client(wiki), wiki, wanted):
+            (problems if isinstance(outcome, str) else added).append(outcome)
+    return added, problems
+
+
+def poll_wiki(
+    context: Context,
+    wiki: str,
+    pages: list[Page] | None = None,
+    *,
+    due_at: datetime | None = None,
+    slack: float = 0.0,
+) -> WikiPoll:
+    """Check ``pages`` (default: every tracked article on ``wiki``, after adding those the
+    config lists; with ``due_at``, only those whose poll interval has elapsed) with one
+    batched request, store their new revisions and analyse them."""
+    store = context.store()
+    outcome = WikiPoll(wiki)
+    try:
+        if pages is None:
+            outcome.added, outcome.problems = add_configured_articles(context, wiki)
+            pages = store.pages(tracked_only=True, wiki=wiki)
+            if due_at is not None:
+                pages = [p for p in pages if _due(context, p, due_at, slack)]
+        outcome.checked = len(pages)
+        if pages:
+            outcome.results = poll_pages(store, context.client(wiki), wiki, pages)
+    except ConfigError:
+        raise
+    except WikimonError as error:
+        for page in pages or []:
+            store.update_sync_state(page, last_error=str(error))
+        outcome.error = error
+    outcome.problems += [r.problem for r in outcome.results if r.problem]
+    outcome.analysis = context.analyze_stale()
+    return outcome
+
+
+def _due(context: Context, page: Page, now: datetime, slack: float) -> bool:
+    """Has the article's poll interval elapsed (``slack`` seconds early is on time)?"""
+    last = context.store().sync_state(page).get("last_poll")
+    interval = context.config.poll_interval_for(page.wiki, page.title)
+    return last is None or (now - parse_time(last)).total_seconds() + slack >= interval
+
+
+# -- digests -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestRun:
+    config: DigestConfig
+    digest: Digest | None = None  # None: no new time to cover yet
+    message: bytes | None = None  # None: nothing to say (and send_empty is off)
+    text: str | None = None  # the text part
+    record_id: int | None = None  # None: a dry run
+    recipients: list[str] = field(default_factory=list)
+    delivered: str | None = None  # where it went
+    error: str | None = None
+
+
+def digest_pages(context: Context, digest: DigestConfig) -> list[Page]:
+    """The stored articles a digest covers: those it lists (by current or former title),
+    or every stored article."""
+    store = context.store()
+    if digest.articles is None:
+        return store.pages()
+    pages: dict[int, Page] = {}
+    for title in digest.articles:
+        for page in store.find_pages(title):
+            pages.setdefault(page.id, page)
+    return list(pages.values())
+
+
+def poll_horizon(context: Context, pages: list[Page]) -> str | None:
+    """The end a scheduled window may reach: every revision saved before it is stored.
+    Articles never polled (imported ones) set no limit."""
+    store = context.store()
+    polls = [store.sync_state(p).get("last_poll") for p in pages if p.tracked]
+    polls = [p for p in polls if p]
+    if not polls:
+        return None
+    return format_time(parse_time(min(polls)) - HORIZON_MARGIN)
+
+
+def make_digest(
+    context: Context,
+    digest: DigestConfig,
+    *,
+    now: datetime | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    to: list[str] | None = None,
+    dry_run: bool = False,
+    subject_prefix: str = "",
+) -> DigestRun:
+    """Build the digest for its next window (or for [since, until) to ``to``: an ad hoc
+    digest outside the schedule) and, unless ``dry_run``, record it for delivery.
+
+    The window is chosen and the digest recorded in one transaction: two processes cannot
+    record the same scheduled window twice."""
+    store = context.store()
+    now = now or datetime.now(UTC)
+    run = DigestRun(digest)
+    pages = digest_pages(context, digest)
+    for page in pages:
+        context.analyze(page)
+    scheduled = since is None and until is None and to is None
+    run.recipients = list(to) if to is not None else list(digest.to)
+    with store.transaction():
+        last_end = digest_log.last_window_end(store, digest.name)
+        if scheduled:
+            window = scheduled_window(digest, last_end, now, poll_horizon(context, pages))
+            if window is None:
+                return run
+        else:
+            end = until or format_time(now)
+            start = since or last_end or format_time(previous_fire_time(digest, parse_time(end)))
+            if start >= end:
+                raise WikimonError(f"the period is empty: {start} is not before {end}")
+            window = (start, end)
+        run.digest = build_digest(store, context.config, digest, pages, *window)
+        if not run.digest.empty or digest.send_empty:
+            message = compose(
+                run.digest, context.config, run.recipients, subject_prefix=subject_prefix
+            )
+            run.message = bytes(message)
+            run.text = message.get_body(("plain",)).get_content()
+        if dry_run:
+            return run
+        smtp = context.config.smtp is not None and run.recipients
+        run.record_id = digest_log.record(
+            store,
+            name=digest.name if scheduled else "",
+            scheduled=scheduled,
+            window_start=window[0],
+            window_end=window[1],
+            recipients=run.recipients,
+            delivery="none" if run.message is None else "smtp" if smtp else "outbox",
+            subject=message["Subject"] if run.message else None,
+            message_id=message["Message-ID"] if run.message else None,
+            message=run.message,
+        )
+    return run
+
+
+@contextmanager
+def delivery_lock(context: Context) -> Iterator[None]:
+    """One deliverer at a time per database (the daemon and `wikimon digest` may both
+    try): with the pending list re-read under the lock, a digest goes out once."""
+    with open(f"{context.db_path}.deliver.lock", "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+@dataclass
+class Delivery:
+    record_id: int
+    subject: str | None
+    where: str | None = None  # an outbox file or "SMTP host:port to …"
+    error: str | None = None
+
+
+def deliver_pending(
+    context: Context, *, only: int | None = None, due_only: bool = True
+) -> list[Delivery]:
+    """Deliver recorded digests not sent yet (only ``only``; only those due for another
+    try unless ``due_only`` is off), each marked sent once the server or the outbox has
+    it. A failure is recorded and retried after ``smtp.retry``."""
+    store = context.store()
+    deliveries = []
+    with delivery_lock(context):
+        now = datetime.now(UTC)
+        for row in digest_log.pending(store, due_by=format_time(now) if due_only else None):
+            if only is not None and row["id"] != only:
+                continue
+            delivery = Delivery(row["id"], row["subject"])
+            try:
+                delivery.where = _deliver(context, row)
+            except PartialDelivery as error:
+                delivery.error = str(error)
+                digest_log.mark_sent(store, row["id"])
+            except (DeliveryError, ConfigError) as error:
+                delivery.error = str(error)
+                retry = context.config.smtp.retry if context.config.smtp else 300.0
+                digest_log.mark_failed(
+                    store, row["id"], str(error), format_time(now + timedelta(seconds=retry))
+                )
+            else:
+                digest_log.mark_sent(store, row["id"])
+            deliveries.append(delivery)
+    return deliveries
+
+
+def _deliver(context: Context, row: dict) -> str:
+    if row["delivery"] == "smtp" and context.config.smtp is not None:
+        smtp = context.config.smtp
+        send_smtp(smtp, sender(context.config), row["recipients"], row["message"])
+        return f"SMTP {smtp.host}:{smtp.port} to {', '.join(row['recipients'])}"
+    # recorded for the outbox, or SMTP has been unconfigured since: the outbox keeps it
+    stamp = row["window_end"].replace("-", "").replace(":", "")
+    name = f"{stamp}-{row['name'] or 'adhoc'}-{row['id']}.eml"
+    return str(write_outbox(context.config.outbox, name, row["message"]))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,98 @@
+"""Digest records: each window of each digest, recorded before it is delivered.
+
+A digest is written here (window, recipients, the rendered message and its Message-ID)
+in the same transaction that decides its window, and marked sent only after the SMTP
+server or the outbox accepted it. A crash or an outage in between leaves it pending: it
+is delivered later, as recorded, never rebuilt and never lost. Scheduled windows of one
+digest chain end to start, so they never overlap nor leave gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .store import Store, utcnow
+
+
+def last_window_end(store: Store, name: str) -> str | None:
+    row = store.conn.execute(
+        "SELECT MAX(window_end) FROM digests WHERE name = ? AND scheduled", [name]
+    ).fetchone()
+    return row[0]
+
+
+def record(
+    store: Store,
+    *,
+    name: str,
+    scheduled: bool,
+    window_start: str,
+    window_end: str,
+    recipients: list[str],
+    delivery: str,
+    subject: str | None = None,
+    message_id: str | None = None,
+    message: bytes | None = None,
+) -> int:
+    """Record a digest (inside the caller's transaction); one with nothing to deliver
+    (``delivery='none'``) is recorded as sent, so its window is closed."""
+    now = utcnow()
+    cursor = store.conn.execute(
+        "INSERT INTO digests (name, scheduled, window_start, window_end, recipients, delivery, "
+        "subject, message_id, message, created_at, sent_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            name, int(scheduled), window_start, window_end, json.dumps(recipients), delivery,
+            subject, message_id, message, now, now if delivery == "none" else None,
+        ],
+    )  # fmt: skip
+    return cursor.lastrowid
+
+
+def pending(store: Store, *, due_by: str | None = None) -> list[dict[str, Any]]:
+    """Digests recorded but not delivered, oldest first (only those due by ``due_by``)."""
+    sql = "SELECT * FROM digests WHERE sent_at IS NULL"
+    params: list[Any] = []
+    if due_by is not None:
+        sql += " AND (next_attempt IS NULL OR next_attempt <= ?)"
+        params.append(due_by)
+    return [_decode(row) for row in store.db.query(sql + " ORDER BY id", params)]
+
+
+def get(store: Store, digest_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM digests WHERE id = ?", [digest_id]))
+    return _decode(rows[0]) if rows else None
+
+
+def mark_sent(store: Store, digest_id: int) -> None:
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE digests SET sent_at = ?, attempts = attempts + 1, last_error = NULL, "
+            "next_attempt = NULL WHERE id = ?",
+            [utcnow(), digest_id],
+        )
+
+
+def mark_failed(store: Store, digest_id: int, error: str, next_attempt: str) -> None:
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE digests SET attempts = attempts + 1, last_error = ?, next_attempt = ? "
+            "WHERE id = ?",
+            [error, next_attempt, digest_id],
+        )
+
+
+def history(store: Store, name: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest digests first."""
+    sql = "SELECT * FROM digests" + (" WHERE name = ?" if name else "")
+    params = [name] if name else []
+    return [
+        _decode(row) for row in store.db.query(sql + " ORDER BY id DESC LIMIT ?", params + [limit])
+    ]
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    row["recipients"] = json.loads(row["recipients"])
+    row["scheduled"] = bool(row["scheduled"])
+    return row

@@ -9,7 +9,8 @@ import re
 import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from storage import changes as changelog
 
 from . import __version__
 from .context import Context
+from .daemon import Daemon, configure_logging
 from .diff import diff_wikitext
 from .errors import UnknownTitle, WikimonError
 from .extract import extract_facts
 from .importer import import_dump
-from .jobs import poll_wiki
+from .jobs import deliver_pending, make_digest, poll_wiki
+from .mail import DeliveryError, send_smtp, sender, write_outbox
 from .sync import add_page, backfill_page
 from .titles import normalize_title
 from .wording import describe
@@ -534,6 +537,130 @@ def reanalyze(context: Context, titles: tuple[str, ...], wiki: str | None) -> No
             f"{page.wiki}: {page.title!r}: {_plural(result.revisions, 'revision')} analysed, "
             f"{_plural(result.changes, 'change')}, {_plural(result.reverts, 'revert')}"
         )
+
+
+@cli.command()
+@pass_context
+def run(context: Context) -> None:
+    """Run the daemon: poll every wiki on its interval and send digests on their
+    schedules, until SIGTERM or Ctrl-C. One daemon per database."""
+    config = context.config
+    if not config.contact:
+        context.client(config.default_wiki)  # the same clear error as every poll
+    configure_logging(config, logging.getLogger().level <= logging.INFO)
+    sys.exit(Daemon(config, context.config_path, context.db_path).run())
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print the digest; record and send nothing.")
+@click.option("--since", metavar="DATE", help="Start of the period (UTC) [default: where the "
+              "last digest ended].")  # fmt: skip
+@click.option("--until", metavar="DATE", help="End of the period (UTC) [default: now].")
+@click.option("--to", "recipients", metavar="ADDRESS", multiple=True,
+              help="Send to ADDRESS instead of the digest's subscribers (repeatable).")  # fmt: skip
+@click.option("--name", "names", metavar="NAME", multiple=True,
+              help="Only this digest of the config [default: all].")  # fmt: skip
+@pass_context
+def digest(
+    context: Context,
+    dry_run: bool,
+    since: str | None,
+    until: str | None,
+    recipients: tuple[str, ...],
+    names: tuple[str, ...],
+) -> None:
+    """Build each configured digest for its next period and send it (or write it to the
+    outbox when no SMTP server is configured); also retries digests whose delivery failed.
+
+    With --since, --until or --to, the digest is made for that period or those addresses
+    only, outside the schedule.
+    """
+    context.store()
+    config = context.config
+    digests = [config.digest(name) for name in names] if names else config.digests
+    to = [_address(a) for a in recipients] or None
+    start, end = _date(since), _date(until)
+    failed = False
+    tried: set[int] = set()  # digests this run tried to deliver
+    for digest_config in digests:
+        outcome = make_digest(
+            context, digest_config, since=start, until=end, to=to, dry_run=dry_run
+        )
+        label = f"digest {digest_config.name}"
+        if outcome.digest is None:
+            click.echo(f"{label}: nothing new since the last digest", err=True)
+            continue
+        window = f"{outcome.digest.window_start} – {outcome.digest.window_end}"
+        if dry_run:
+            if outcome.text is None:
+                click.echo(f"{label}: {window}: nothing to say (it would not be sent)", err=True)
+            else:
+                click.echo(outcome.text, nl=False)
+            continue
+        if outcome.message is None:
+            click.echo(f"{label}: {window}: nothing to say; not sent")
+            continue
+        for delivery in deliver_pending(context, only=outcome.record_id, due_only=False):
+            tried.add(delivery.record_id)
+            if delivery.error:
+                click.echo(f"Error: {label}: {window}: {delivery.error} (will retry)", err=True)
+                failed = True
+            else:
+                articles = _plural(len(outcome.digest.articles), "article")
+                click.echo(f"{label}: {window}: {articles}, delivered to {delivery.where}")
+    if not dry_run:
+        # Digests still pending from earlier runs: asked by hand, they are tried now, not at
+        # their retry time (the delivery lock keeps a running daemon from sending them too).
+        from storage import digests as digest_log
+
+        for row in digest_log.pending(context.store()):
+            if row["id"] in tried:
+                continue  # failed a moment ago, above
+            for delivery in deliver_pending(context, only=row["id"], due_only=False):
+                if delivery.error:
+                    click.echo(f"Error: digest {delivery.record_id}: {delivery.error}", err=True)
+                    failed = True
+                else:
+                    click.echo(
+                        f"digest {delivery.record_id} (pending): delivered to {delivery.where}"
+                    )
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("test-email")
+@click.argument("address")
+@pass_context
+def test_email(context: Context, address: str) -> None:
+    """Send ADDRESS a sample digest (the first configured digest over the last 7 days)
+    through the configured SMTP server, or write it to the outbox: a check of the e-mail
+    set-up that records nothing."""
+    context.store()
+    config = context.config
+    now = datetime.now(UTC)
+    week_ago = (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # a quiet week still gets a message: the empty digest
+    sample = replace(config.digests[0], send_empty=True)
+    outcome = make_digest(
+        context, sample, since=week_ago, to=[_address(address)], dry_run=True,
+        subject_prefix="[test] ",
+    )  # fmt: skip
+    assert outcome.message is not None
+    if config.smtp is None:
+        path = write_outbox(config.outbox, f"test-{now:%Y%m%dT%H%M%S}.eml", outcome.message)
+        click.echo(f"No smtp: in the config; the test message is in {path}")
+        return
+    try:
+        send_smtp(config.smtp, sender(config), [address], outcome.message)
+    except DeliveryError as error:
+        raise WikimonError(f"the test message was not sent: {error}") from None
+    click.echo(f"Sent a test message to {address} through {config.smtp.host}:{config.smtp.port}")
+
+
+def _address(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
+        raise click.BadParameter(f"{value!r} is not an e-mail address such as you@example.org")
+    return value
 
 
 def _plural(count: int, noun: str) -> str:

@@ -94,13 +94,13 @@ class Daemon:
         def job(context: Context) -> None:
             slack = self.config.poll_jitter + 1
             outcome = poll_wiki(context, wiki, due_at=datetime.now(UTC), slack=slack)
-            if not outcome.checked and not outcome.added and outcome.error is None:
+            if not outcome.checked and not outcome.added and not outcome.failed:
                 return  # nothing tracked on this wiki, or nothing due yet
             for page in outcome.added:
                 log.info("poll %s: %r added (listed in the config)", wiki, page.title)
-            for problem in outcome.problems:
-                log.warning("%s", problem)
-            if outcome.error is None:
+            if not outcome.failed:
+                for problem in outcome.problems:
+                    log.warning("%s", problem)
                 self.failures.pop(wiki, None)
                 log.info("%s", outcome.summary())
                 return

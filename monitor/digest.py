@@ -146,15 +146,30 @@ def summarize_article(
 ) -> ArticleSummary | None:
     """The article's net change in the window; None when there is nothing to say."""
     infobox = config.infobox_for(page.wiki, page.title)
+    first = store.earliest_revision(page)
+    # The page was created in the window only if its first stored revision has no parent;
+    # otherwise tracking began with it, and what it said then is the baseline, not news.
+    created = (
+        first is not None and not first["parent_revid"]
+        and window_start <= first["timestamp"] < window_end
+    )  # fmt: skip
     before = store.visible_revision_at(page, _just_before(window_start))
+    if before is None and first is not None and not created:
+        before = store.visible_revision_at(page, (first["timestamp"], first["revid"]))
     after = store.visible_revision_at(page, _just_before(window_end))
     if after is None or (before is not None and after["revid"] == before["revid"]):
         net: list[dict[str, Any]] = []
     else:
         old = _facts(store, page, before, infobox)
         new = _facts(store, page, after, infobox)
-        net = [change.to_json() for change in diff_facts(old, new)]
+        net = [
+            record
+            for change in diff_facts(old, new)
+            for record in _item_by_item(change.to_json(), old, new)
+        ]
     rows = changelog.changes(store, page, since=window_start, until=window_end)
+    if created:  # what the first revision said was said by its author
+        rows.insert(0, _creation_row(first, net))
     wiki = config.wikis.get(page.wiki)
     api_url = wiki.api_url if wiki else (store.wiki(page.wiki) or {}).get("api_url")
     fields: dict[str, FieldSummary] = {}
@@ -170,7 +185,8 @@ def summarize_article(
     changed_fields = {record["field"] for record in net}
     for row in rows:
         # edited in the window, yet as it was: reverted, or changed and changed back
-        if row["field"] not in changed_fields and digest.wants_field(row["field"]):
+        # (not the creation row: its "*" is no field)
+        if row["field"] not in changed_fields | {"*"} and digest.wants_field(row["field"]):
             fields.setdefault(row["field"], FieldSummary(row["field"], []))
     for summary in fields.values():
         touched = [r for r in rows if r["field"] == summary.name]
@@ -188,7 +204,6 @@ def summarize_article(
         " WHERE v.page = ? AND r.timestamp >= ? AND r.timestamp < ?",
         [page.id, window_start, window_end],
     ).fetchone()[0]
-    first = store.earliest_revision(page)
     net_diff = None
     if api_url and after is not None and before is not None and before["revid"] != after["revid"]:
         net_diff = diff_url(api_url, after["revid"], before["revid"])
@@ -200,7 +215,7 @@ def summarize_article(
         edits=activity[0],
         editors=activity[1],
         reverts=reverts,
-        created=first is not None and window_start <= first["timestamp"] < window_end,
+        created=created,
         net_diff_url=net_diff,
     )
 
@@ -210,6 +225,34 @@ def _facts(store: Store, page: Page, meta: dict[str, Any] | None, infobox: str |
         return Facts(None, {})
     text = store.text(page, meta["revid"]) or b""
     return extract_facts(text.decode("utf-8", "replace"), infobox)
+
+
+def _item_by_item(record: dict[str, Any], old: Facts, new: Facts) -> list[dict[str, Any]]:
+    """A list field that appeared or vanished is said item by item: "+ Hezbollah", not one
+    line of every combatant run together."""
+    kind = record["kind"]
+    facts, item_kind = (new, "item_added") if kind == "field_added" else (old, "item_removed")
+    field_facts = (
+        facts.fields.get(record["field"]) if kind in ("field_added", "field_removed") else None
+    )
+    if field_facts is None or len(field_facts.items) < 2:
+        return [record]
+    side = "new" if kind == "field_added" else "old"
+    return [
+        {**record, "kind": item_kind, "item": item.text, side: item.text}
+        for item in field_facts.items
+    ]
+
+
+def _creation_row(first: dict[str, Any], net: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page's first revision as a change record of every field it created (the change
+    log starts at the second revision)."""
+    return {
+        "revid": first["revid"], "parent_revid": None, "timestamp": first["timestamp"],
+        "user": None if first.get("userhidden") else first["user"],
+        "comment": None if first.get("commenthidden") else first["comment"],
+        "field": "*", "kind": "created", "revert": None, "reverted_by": None,
+    }  # fmt: skip
 
 
 def _just_before(moment: str) -> tuple[str, int]:
@@ -223,8 +266,18 @@ def _net_change(
 ) -> NetChange:
     old, new = record.get("old_number"), record.get("new_number")
     delta = new - old if record["kind"] == "figure_changed" and None not in (old, new) else None
-    kept = [r for r in rows if r["field"] == record["field"] and r["reverted_by"] is None]
-    makers = [r for r in kept if _made(r, record)] or kept
+    kept = [r for r in rows if r["field"] in (record["field"], "*") and r["reverted_by"] is None]
+    makers = [r for r in kept if _made(r, record)]
+    created = [r for r in kept if r["kind"] == "created"]
+    if not makers and created:
+        # in an article created in the window, what no later edit made was there from the
+        # start (unless an edit rewrote the whole value with it)
+        made = record["new"] or ""
+        makers = [
+            r for r in kept
+            if r["kind"] in ("value_changed", "field_added") and made and made in (r["new"] or "")
+        ] or created  # fmt: skip
+    makers = makers or kept
     by = None
     if makers:
         row = makers[-1]
@@ -259,6 +312,8 @@ def _net_change(
 def _made(row: dict[str, Any], net: dict[str, Any]) -> bool:
     """Did this change record of the window produce (part of) the net change?"""
     kind = net["kind"]
+    if row["kind"] == "created":
+        return False  # only when no later edit did it (the fallback)
     if kind == "figure_changed":
         return (
             row["kind"] == "figure_changed"
@@ -308,19 +363,20 @@ def parse_time(moment: str) -> datetime:
 
 
 def previous_fire_time(digest: DigestConfig, end: datetime) -> datetime:
-    """When the schedule last fired at or before ``end``: a first digest covers one period
-    of its schedule (a day for a daily digest), not the whole stored history."""
+    """When the schedule last fired before ``end``: a first digest covers one period of its
+    schedule (a day for a daily digest), not the whole stored history. Strictly before: a
+    run at the fire time itself covers the period ending then, not the empty [end, end)."""
     if digest.every is not None:
         return end - timedelta(seconds=digest.every)
     trigger = digest.trigger()
     for lookback in (timedelta(hours=1), timedelta(days=1), timedelta(days=8),
                      timedelta(days=32), timedelta(days=367)):  # fmt: skip
         fire = trigger.get_next_fire_time(None, end - lookback)
-        if fire is None or fire > end:
+        if fire is None or fire >= end:
             continue
         while True:
             following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-            if following is None or following > end:
+            if following is None or following >= end:
                 return fire.astimezone(UTC)
             fire = following
     return end - timedelta(days=1)

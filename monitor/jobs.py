@@ -56,9 +56,14 @@ class WikiPoll:
     def changes(self) -> int:
         return sum(a.changes for a in self.analysis)
 
+    @property
+    def failed(self) -> bool:
+        """Nothing could be done: the wiki failed, or every article to add failed."""
+        return self.error is not None or bool(self.problems and not self.checked and not self.added)
+
     def summary(self) -> str:
-        if self.error is not None:
-            return f"poll {self.wiki}: failed: {self.error}"
+        if self.failed:
+            return f"poll {self.wiki}: failed: {self.error or self.problems[0]}"
         return (
             f"poll {self.wiki}: {_plural(self.checked, 'article')} checked, "
             f"{_plural(self.new_revisions, 'new revision')}, {_plural(self.changes, 'change')}"

@@ -51,8 +51,11 @@ def environment() -> jinja2.Environment:
 
 
 def utc(moment: str | None) -> str:
-    """2024-12-01T14:03:00Z → 2024-12-01 14:03 UTC"""
-    return f"{moment[:10]} {moment[11:16]} UTC" if moment else ""
+    """2024-12-01T14:03:00Z → 2024-12-01 14:03 UTC (seconds only when not zero)"""
+    if not moment:
+        return ""
+    seconds = moment[16:19] if moment[17:19] not in ("", "00") else ""
+    return f"{moment[:10]} {moment[11:16]}{seconds} UTC"
 
 
 def isolate(text: str | None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mediawiki_fixtures import mediawiki, mediawiki_golden  # noqa: F401
+from smtp_fixtures import smtp_server  # noqa: F401
 
 from monitor.cli import cli
 from storage import Store

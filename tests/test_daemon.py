@@ -1,0 +1,272 @@
+"""`wikimon run` as a real process against the real local MediaWiki and a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import read_db
+from mediawiki_fixtures import ARTICLE, TestWiki
+from smtp_fixtures import SmtpServer
+
+pytestmark = pytest.mark.mediawiki
+
+EVERY = 20  # seconds between digests: edits made at the start fall in the first window
+
+
+def write_config(
+    tmp_path: Path,
+    api_url: str,
+    smtp_port: int | None,
+    *,
+    every: int = EVERY,
+    retry: str = "1s",
+    extra: str = "",
+) -> Path:
+    smtp = (
+        f"smtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n  tls: none\n  retry: {retry}\n"
+        if smtp_port
+        else ""
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "contact: wikimon tests <tests@example.org>\n"
+        f"wikis:\n  local:\n    api: {api_url}\n"
+        "poll:\n  interval: 1s\n  jitter: 0\n"
+        f"articles:\n  - title: {ARTICLE}\n"
+        f"{smtp}"
+        "digests:\n  - name: news\n    to: [reader@example.org]\n"
+        f"    every: {every}s\n"
+        "log: daemon.log\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, wikimon_process) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start `wikimon run` processes; any still running at the end are killed."""
+    started: list[subprocess.Popen] = []
+
+    def start(config: Path) -> subprocess.Popen:
+        proc = wikimon_process("--config", str(config), "--db", str(tmp_path / "w.db"), "run")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
+
+
+def polled(db: Path) -> bool:
+    return read_db(db, "SELECT COUNT(*) FROM sync_state WHERE last_poll IS NOT NULL") > 0
+
+
+def log_text(tmp_path: Path) -> str:
+    path = tmp_path / "daemon.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def make_edits(wiki: TestWiki) -> dict[str, int]:
+    """A casualty update, a vandalism and its revert, a combatant added."""
+    text = wiki.revisions(ARTICLE)[-1]["content"]
+    casualty = "| casualties2 = {{flagicon|Syrian Arab Republic}} 142 killed"
+    combatant = " | {{flagicon|Syrian Arab Republic}} [[Ba'athist Syria]]\n"
+    assert casualty in text and combatant in text and "| result = Ongoing" in text
+    updated = text.replace(casualty, casualty.replace("142", "154"))
+    revids = {"casualty": wiki.edit(ARTICLE, updated, "update toll")}
+    vandalised = updated.replace("| result = Ongoing", '| result = Rebel defeat"><b>x</b>')
+    revids["vandalism"] = wiki.edit(ARTICLE, vandalised, "lol")
+    revids["revert"] = wiki.edit(ARTICLE, updated, "Undo vandalism")
+    with_hezbollah = updated.replace(combatant, combatant + " | {{flag|Hezbollah}}\n")
+    revids["combatant"] = wiki.edit(ARTICLE, with_hezbollah, "add belligerent")
+    return revids
+
+
+def digests(db: Path) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM digests ORDER BY id")]
+
+
+def stop(proc: subprocess.Popen) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err.decode()
+
+
+def test_daemon_polls_and_mails_one_digest_of_the_net_changes(
+    mediawiki: TestWiki, smtp_server: SmtpServer, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    proc = daemon(write_config(tmp_path, mediawiki.api_url, smtp_server.port))
+    wait_until(lambda: polled(db), "the first poll")
+    revids = make_edits(mediawiki)
+    (mail,) = smtp_server.wait_for(1)
+
+    text, html = mail.part("plain").replace("\r\n", "\n"), mail.part("html")
+    assert mail.rcpt_tos == ["reader@example.org"]
+    assert mail.message["Subject"] == "wikimon: 1 article changed — casualties2 154 (+12)"
+    for part in (text, html):
+        assert "killed: 142 → 154 (+12)" in part
+        assert "Hezbollah" in part
+        assert "no net change, 1 reverted edit" in part
+        assert "Rebel defeat" not in part  # the vandalism is not news
+        assert f"diff={revids['casualty']}&amp;oldid=" in part or (
+            f"diff={revids['casualty']}&oldid=" in part
+        )
+        assert f"diff={revids['combatant']}&" in part
+        assert "4 edits by 1 editor, 1 revert" in part
+    # exactly one change per field: result is listed once, as no net change
+    assert text.count("\nresult\n") == 1 and text.count("\ncasualties2\n") == 1
+
+    # recorded once, marked sent, with the Message-ID that went out
+    (record,) = [d for d in digests(db) if d["delivery"] != "none"]
+    assert record["sent_at"] and record["message_id"] == mail.message["Message-ID"]
+    assert record["attempts"] == 1
+
+    # one log line per poll: articles checked, new revisions, changes; together they
+    # account for every revision and every change stored
+    code, err = stop(proc)
+    polls = [
+        tuple(map(int, m.groups()))
+        for m in re.finditer(
+            r"poll local: (\d+) articles? checked, (\d+) new revisions?, (\d+) changes?$",
+            log_text(tmp_path),
+            re.M,
+        )
+    ]
+    assert len(polls) >= 3 and {checked for checked, _, _ in polls} == {1}
+    assert sum(new for _, new, _ in polls) == 4 == len(revids)
+    assert sum(found for _, _, found in polls) == read_db(db, "SELECT COUNT(*) FROM changes")
+    assert code == 0 and "Traceback" not in err
+    assert log_text(tmp_path).rstrip().endswith("wikimon run: stopped")
+    assert len(smtp_server.received) == 1
+
+
+def test_a_digest_held_back_by_an_smtp_outage_arrives_once(
+    mediawiki: TestWiki, smtp_server: SmtpServer, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    smtp_server.stop()
+    proc = daemon(write_config(tmp_path, mediawiki.api_url, smtp_server.port))
+    wait_until(lambda: polled(db), "the first poll")
+    make_edits(mediawiki)
+    wait_until(
+        lambda: read_db(db, "SELECT MAX(attempts) FROM digests WHERE sent_at IS NULL") >= 2,
+        "two failed attempts",
+    )
+    (pending,) = [d for d in digests(db) if d["delivery"] == "smtp"]
+    assert f"127.0.0.1:{smtp_server.port}" in pending["last_error"]
+    assert proc.poll() is None  # an outage is not fatal
+
+    smtp_server.start()
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.message["Message-ID"] == pending["message_id"]
+    assert "killed: 142 → 154 (+12)" in mail.part("plain")
+    time.sleep(3)  # several more delivery rounds: nothing is sent twice
+    assert len(smtp_server.received) == 1
+    assert stop(proc)[0] == 0
+    assert "not delivered" in log_text(tmp_path)
+
+
+def test_kill_9_between_recording_and_sending_delivers_once_after_restart(
+    mediawiki: TestWiki, smtp_server: SmtpServer, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    smtp_server.hold()  # the server takes the message but never says 250
+    config = write_config(tmp_path, mediawiki.api_url, smtp_server.port, retry="1h")
+    first = daemon(config)
+    wait_until(lambda: polled(db), "the first poll")
+    make_edits(mediawiki)
+    smtp_server.wait_held()
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    smtp_server.release()
+    (recorded,) = [d for d in digests(db) if d["delivery"] == "smtp"]
+    assert recorded["sent_at"] is None and not smtp_server.received
+
+    second = daemon(config)  # the lock died with the first; the digest is sent at start
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.message["Message-ID"] == recorded["message_id"]
+    assert mail.data.replace(b"\r\n", b"\n") == recorded["message"].replace(b"\r\n", b"\n")
+    wait_until(lambda: digests(db)[-1]["sent_at"], "the digest marked sent")
+    assert [d["window_start"] for d in digests(db)].count(recorded["window_start"]) == 1
+    assert stop(second)[0] == 0
+    assert len(smtp_server.received) == 1
+
+
+def test_a_second_daemon_on_the_same_database_is_refused(
+    mediawiki: TestWiki, tmp_path: Path, daemon
+) -> None:
+    config = write_config(tmp_path, mediawiki.api_url, None)
+    first = daemon(config)
+    wait_until(lambda: polled(tmp_path / "w.db"), "the first poll")
+    second = daemon(config)
+    _, err = second.communicate(timeout=60)
+    assert second.returncode == 1
+    assert err.decode() == (
+        f"Error: another `wikimon run` (pid {first.pid}) is already running on "
+        f"{tmp_path / 'w.db'}; one daemon per database (stop it first, or use another --db)\n"
+    )
+    assert first.poll() is None
+    assert stop(first)[0] == 0
+
+
+def test_an_unreachable_wiki_is_retried_with_backoff_and_never_kills_the_daemon(
+    mediawiki: TestWiki, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    mediawiki.stop()
+    # one try per request: the backoff seen is the daemon's, not the client's
+    proc = daemon(write_config(tmp_path, mediawiki.api_url, None, extra="http:\n  max_tries: 1\n"))
+    wait_until(lambda: log_text(tmp_path).count("poll local: failed") >= 2, "two failures")
+    waits = [
+        float(line.rsplit("next try in ", 1)[1].split()[0])
+        for line in log_text(tmp_path).splitlines()
+        if "next try in" in line
+    ]
+    assert waits[:2] == [2.0, 4.0]  # 1 s interval, doubled at each failure
+    assert proc.poll() is None
+    mediawiki.start()
+    wait_until(lambda: polled(db), "a poll once the wiki is back", timeout=90)
+    assert read_db(db, "SELECT COUNT(*) FROM revisions") == 1  # the configured article, added
+    code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err + log_text(tmp_path)
+
+
+def test_sigterm_lets_the_poll_in_progress_finish_and_commit(
+    mediawiki: TestWiki, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    proc = daemon(write_config(tmp_path, mediawiki.api_url, None))
+    wait_until(lambda: polled(db), "the first poll")
+    revids = make_edits(mediawiki)
+    mediawiki.slow_api(1500)  # the next poll takes a few seconds: SIGTERM lands inside it
+    seen = len(mediawiki.api_requests())
+    wait_until(lambda: len(mediawiki.api_requests()) > seen, "a poll in progress")
+    code, err = stop(proc)
+    assert (code, err) == (0, "")
+    assert read_db(db, "SELECT MAX(revid) FROM revisions") == revids["combatant"]
+    assert read_db(db, "SELECT COUNT(*) FROM changes") > 0  # analysed before exiting
+    lines = log_text(tmp_path).splitlines()
+    stopping = next(i for i, x in enumerate(lines) if "received Terminated" in x)
+    # the poll that was in progress logged its line after the signal, then the daemon stopped
+    assert re.search(r"poll local: 1 article checked, [1-4] new revisions?", lines[stopping + 1])
+    assert lines[-1].endswith("wikimon run: stopped") and len(lines) == stopping + 3

@@ -588,7 +588,12 @@ def digest(
         )
         label = f"digest {digest_config.name}"
         if outcome.digest is None:
-            click.echo(f"{label}: nothing new since the last digest", err=True)
+            click.echo(
+                f"{label}: nothing new to cover: the last digest ended at "
+                f"{outcome.covered_until}, and revisions are known up to {outcome.horizon} "
+                "(10 s before the last poll; `wikimon poll` fetches newer ones)",
+                err=True,
+            )
             continue
         window = f"{outcome.digest.window_start} – {outcome.digest.window_end}"
         if dry_run:

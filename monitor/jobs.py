@@ -134,6 +134,8 @@ class DigestRun:
     recipients: list[str] = field(default_factory=list)
     delivered: str | None = None  # where it went
     error: str | None = None
+    covered_until: str | None = None  # where the last window ended (no new window)
+    horizon: str | None = None  # how far the polls let a window reach
 
 
 def digest_pages(context: Context, digest: DigestConfig) -> list[Page]:
@@ -187,8 +189,10 @@ def make_digest(
     with store.transaction():
         last_end = digest_log.last_window_end(store, digest.name)
         if scheduled:
-            window = scheduled_window(digest, last_end, now, poll_horizon(context, pages))
+            run.horizon = poll_horizon(context, pages)
+            window = scheduled_window(digest, last_end, now, run.horizon)
             if window is None:
+                run.covered_until = last_end
                 return run
         else:
             end = until or format_time(now)

@@ -13,6 +13,7 @@ import os
 import smtplib
 import socket
 import ssl
+import unicodedata
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -58,10 +59,17 @@ def utc(moment: str | None) -> str:
     return f"{moment[:10]} {moment[11:16]}{seconds} UTC"
 
 
+_BIDI = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+
+
 def isolate(text: str | None) -> str:
-    """One line of wiki text between Unicode isolates (FSI … PDI), so a right-to-left name
-    shows as written and cannot reorder the text around it."""
-    return "\u2068" + one_line(text or "") + "\u2069"
+    """One line of wiki text; if it has right-to-left letters or bidi controls, between
+    Unicode isolates (FSI … PDI), so it shows as written and cannot reorder the text
+    around it."""
+    line = one_line(text or "")
+    if any(unicodedata.bidirectional(c) in _BIDI for c in line):
+        return "\u2068" + line + "\u2069"
+    return line
 
 
 def render(digest: Digest, config: Config) -> tuple[str, str]:

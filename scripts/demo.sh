@@ -7,12 +7,17 @@ bash scripts/setup-env.sh
 wikimon="$PWD/.venv/bin/wikimon"
 mkdir -p demo
 cd demo  # no config.yaml here: the built-in defaults apply
-rm -f wikimon.db wikimon.db-wal wikimon.db-shm
+rm -rf wikimon.db wikimon.db-wal wikimon.db-shm outbox
 "$wikimon" import ../samples/history.xml.xz
 "$wikimon" status
 echo
 echo "What changed in casualties2 (wikimon changes … --field casualties2):"
 "$wikimon" changes '2024 Syrian opposition offensives' --field casualties2
+echo
+echo "The digest of 4 December 2024 (wikimon digest --dry-run --since 2024-12-04 --until 2024-12-05):"
+"$wikimon" digest --dry-run --since 2024-12-04 --until 2024-12-05
+echo
+"$wikimon" digest --since 2024-12-04 --until 2024-12-05  # no smtp: configured: the outbox
 echo
 echo "The database is demo/wikimon.db. Try:"
 echo "  cd demo && ../.venv/bin/wikimon revisions '2024 Syrian opposition offensives' | tail"

@@ -45,8 +45,8 @@ class Sample:
         return self.api_url.removesuffix("api.php") + "index.php"
 
 
-@pytest.fixture(scope="session")
-def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+@pytest.fixture(scope="session", name="sample_template")
+def sample_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     """`wikimon import` of the sample history, once: each import takes about a second."""
     directory = tmp_path_factory.mktemp("sample")
     db = directory / "wikimon.db"
@@ -67,8 +67,8 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     return Sample(db, changes, revisions, api_url)
 
 
-@pytest.fixture
-def sample(sample_template: Sample, db_path: Path, run) -> Sample:
+@pytest.fixture(name="sample")
+def sample_fixture(sample_template: Sample, db_path: Path, run) -> Sample:
     """The imported sample history in this test's database (``run`` uses it)."""
     copy_database(sample_template.db, db_path)
     return sample_template

@@ -28,8 +28,8 @@ from digest_helpers import (
     minute,
     parse_text,
     revision,
-    sample,  # noqa: F401
-    sample_template,  # noqa: F401
+    sample_fixture,  # noqa: F401
+    sample_template_fixture,  # noqa: F401
     write_config,
 )
 
@@ -86,7 +86,8 @@ def test_net_change_of_a_window_is_the_facts_diff(sample: Sample, run, tmp_path:
     hezbollah = next(c for c in window if c["field"] == "combatant2" and c["item"] == "Hezbollah")
     assert figure_text(casualty) == "killed: 208 → 220 (+12)"
     assert any(
-        c.text.startswith(figure_text(casualty) + " (") for c in article.fields["casualties2"].changes
+        c.text.startswith(figure_text(casualty) + " (")
+        for c in article.fields["casualties2"].changes
     )
     assert "+ Hezbollah" in [c.text for c in article.fields["combatant2"].changes]
     assert hezbollah["kind"] == "item_added"
@@ -151,7 +152,9 @@ def test_vandalism_reverted_inside_the_window_is_no_net_change(sample: Sample, r
 
 
 def test_field_filter_drops_other_fields(sample: Sample, run, tmp_path: Path):
-    config = write_config(tmp_path / "wikimon.yaml", "digests:\n  - name: d\n    fields: [casualties*]\n")
+    config = write_config(
+        tmp_path / "wikimon.yaml", "digests:\n  - name: d\n    fields: [casualties*]\n"
+    )
     filtered = parse_text(dry_run(run, *DAY, config=config))[TITLE]
     unfiltered = parse_text(dry_run(run, *DAY))[TITLE]
     edited = {c["field"] for c in sample.changes_in(*DAY)}
@@ -225,7 +228,9 @@ def import_more_articles(run, tmp_path: Path) -> None:
     ]
     prose = [
         revision(601, "2024-11-01T10:00:00Z", "Alice", BOX.format(name="Prose", killed="5")),
-        revision(602, "2024-12-04T13:00:00Z", "Bob", BOX.format(name="Prose", killed="5") + "More."),
+        revision(
+            602, "2024-12-04T13:00:00Z", "Bob", BOX.format(name="Prose", killed="5") + "More."
+        ),
     ]
     quiet = [
         revision(701, "2024-11-01T10:00:00Z", "Alice", BOX.format(name="Quiet", killed="5")),
@@ -276,7 +281,9 @@ def test_an_empty_digest_is_not_sent(sample: Sample, run, tmp_path: Path):
 
 
 def test_send_empty_sends_the_empty_digest(sample: Sample, run, tmp_path: Path):
-    config = write_config(tmp_path / "wikimon.yaml", "digests:\n  - name: d\n    send_empty: true\n")
+    config = write_config(
+        tmp_path / "wikimon.yaml", "digests:\n  - name: d\n    send_empty: true\n"
+    )
     result = run("digest", "--since", "2024-10-01", "--until", "2024-10-02", config=config)
     assert result.exit_code == 0, result.output
     (row,) = digest_rows(tmp_path / "wikimon.db")
@@ -546,19 +553,22 @@ CONFIG_HEAD = "# wikimon\ncontact: me@example.org\n\n"
         ("digest:\n  - name: d\n", "digest", "digest:"),
         ("digests:\n  - name: d\n    every: 10 minutes\n", "digests.0.every", "every"),
         ("digests:\n  - name: d\n    every: 0\n", "digests.0.every", "every"),
-        ("digests:\n  - name: d\n    every: 1h\n    schedule: '0 7 * * *'\n", "digests.0.every",
-         "every"),  # fmt: skip
+        (
+            "digests:\n  - name: d\n    every: 1h\n    schedule: '0 7 * * *'\n",
+            "digests.0.every",
+            "every",
+        ),  # fmt: skip
         ("digests:\n  - name: d\n    min_change: -1\n", "digests.0.min_change", "min_change"),
         ("digests:\n  - name: d\n    send_empty: maybe\n", "digests.0.send_empty", "send_empty"),
         ("poll:\n  interval: soon\n", "poll.interval", "interval"),
         ("report_url: javascript:alert(1)\n", "report_url", "report_url"),
     ],
 )
-def test_config_errors_name_file_line_and_key(run, tmp_path: Path, body: str, key: str, marker: str):
+def test_config_errors_name_file_line_and_key(
+    run, tmp_path: Path, body: str, key: str, marker: str
+):
     config = write_config(tmp_path / "wikimon.yaml", CONFIG_HEAD + body)
-    line = next(
-        i for i, text in enumerate((CONFIG_HEAD + body).splitlines(), 1) if marker in text
-    )
+    line = next(i for i, text in enumerate((CONFIG_HEAD + body).splitlines(), 1) if marker in text)
     result = run("digest", "--dry-run", config=config)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
@@ -579,7 +589,11 @@ def test_durations_and_defaults(tmp_path: Path):
     )
     assert (config.poll_interval, config.poll_jitter) == (600.0, 0.0)
     (digest,) = config.digests
-    assert (digest.every, digest.fields, digest.to) == (5400.0, ("casualties*",), ("a@example.org",))
+    assert (digest.every, digest.fields, digest.to) == (
+        5400.0,
+        ("casualties*",),
+        ("a@example.org",),
+    )
     assert config.outbox == str(tmp_path / "outbox")  # next to the config, not the cwd
     assert digest.wants_field("casualties12") and not digest.wants_field("combatant1")
 

@@ -545,6 +545,8 @@ def run(context: Context) -> None:
     """Run the daemon: poll every wiki on its interval and send digests on their
     schedules, until SIGTERM or Ctrl-C. One daemon per database."""
     config = context.config
+    if config.smtp is not None:
+        config.smtp.password()  # an unset password variable is a config error, now
     if not config.contact:
         context.client(config.default_wiki)  # the same clear error as every poll
     configure_logging(config, logging.getLogger().level <= logging.INFO)
@@ -577,6 +579,8 @@ def digest(
     """
     context.store()
     config = context.config
+    if config.smtp is not None and not dry_run:
+        config.smtp.password()  # an unset password variable is a config error, not an outage
     digests = [config.digest(name) for name in names] if names else config.digests
     to = [_address(a) for a in recipients] or None
     start, end = _date(since), _date(until)

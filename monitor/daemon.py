@@ -130,6 +130,13 @@ class Daemon:
                     "digest %s: %s – %s: nothing to say, not sent",
                     name, run.digest.window_start, run.digest.window_end,
                 )  # fmt: skip
+            else:
+                articles = len(run.digest.articles)
+                log.info(
+                    "digest %s: %s – %s: %d article%s, recorded as digest %d",
+                    name, run.digest.window_start, run.digest.window_end,
+                    articles, "" if articles == 1 else "s", run.record_id,
+                )  # fmt: skip
             if run.record_id is not None and run.message is not None:
                 self._deliver(context, only=run.record_id)
 

@@ -55,6 +55,7 @@ class FieldSummary:
     changes: list[NetChange]
     reverted_edits: int = 0  # edits to this field in the window that were reverted
     edits: int = 0  # edits to this field in the window
+    other_edits: int = 0  # of those, neither reverted nor reverts (changed, then changed back)
 
     @property
     def no_net_change(self) -> bool:
@@ -192,6 +193,9 @@ def summarize_article(
         touched = [r for r in rows if r["field"] == summary.name]
         summary.edits = len({r["revid"] for r in touched})
         summary.reverted_edits = len({r["revid"] for r in touched if r["reverted_by"]})
+        summary.other_edits = len(
+            {r["revid"] for r in touched if not r["reverted_by"] and not r["revert"]}
+        )
     if not fields:
         return None
     activity = store.conn.execute(

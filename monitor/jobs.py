@@ -64,8 +64,9 @@ class WikiPoll:
     def summary(self) -> str:
         if self.failed:
             return f"poll {self.wiki}: failed: {self.error or self.problems[0]}"
+        added = f"{_plural(len(self.added), 'article')} added, " if self.added else ""
         return (
-            f"poll {self.wiki}: {_plural(self.checked, 'article')} checked, "
+            f"poll {self.wiki}: {added}{_plural(self.checked, 'article')} checked, "
             f"{_plural(self.new_revisions, 'new revision')}, {_plural(self.changes, 'change')}"
             + (f", {_plural(len(self.problems), 'problem')}" if self.problems else "")
         )

@@ -25,7 +25,18 @@ from .config import Config, SmtpConfig
 from .digest import Digest, one_line
 from .errors import WikimonError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# templates/ of the checkout, or the copy a wheel installs as monitor/templates
+TEMPLATES = next(
+    (
+        path
+        for path in (
+            Path(__file__).resolve().parent.parent / "templates",
+            Path(__file__).resolve().parent / "templates",
+        )
+        if (path / "digest.txt").exists()
+    ),
+    Path(__file__).resolve().parent / "templates",
+)
 
 
 class DeliveryError(WikimonError):

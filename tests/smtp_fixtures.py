@@ -111,5 +111,3 @@ def smtp_server():
     yield server
     server.release()
     server.stop()
-
-

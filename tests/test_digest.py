@@ -374,11 +374,11 @@ def test_activity_line_counts_the_window(sample: Sample, run, start: str, end: s
     assert article.created == (start <= sample.revisions[0]["timestamp"] < end)
 
 
-def test_some_window_has_reverts(sample: Sample):
-    # the windows above include reverts: the activity test is not all zeros
+def test_the_activity_windows_include_reverts(sample: Sample):
+    # the activity test above is not all zeros: 2024-11-29 has reverts
     reverts = identity_reverts(sample.revisions)
-    assert any("2024-11-29" <= r["timestamp"] < "2024-11-30" for r in sample.revisions
-               if r["revid"] in reverts)  # fmt: skip
+    day = sample.revisions_in("2024-11-29T00:00:00Z", "2024-11-30T00:00:00Z")
+    assert {r["revid"] for r in day} & reverts
 
 
 # -- windows -----------------------------------------------------------------------------------
@@ -557,7 +557,7 @@ CONFIG_HEAD = "# wikimon\ncontact: me@example.org\n\n"
             "digests:\n  - name: d\n    every: 1h\n    schedule: '0 7 * * *'\n",
             "digests.0.every",
             "every",
-        ),  # fmt: skip
+        ),
         ("digests:\n  - name: d\n    min_change: -1\n", "digests.0.min_change", "min_change"),
         ("digests:\n  - name: d\n    send_empty: maybe\n", "digests.0.send_empty", "send_empty"),
         ("poll:\n  interval: soon\n", "poll.interval", "interval"),

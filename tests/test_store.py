@@ -39,6 +39,7 @@ def test_migrations_are_recorded_once(tmp_path):
         "reverts",
         "reverted",
         "analysis_state",
+        "digests",
     }
 
 

@@ -16,21 +16,23 @@ from typing import Any
 
 import click
 
-from storage import Page, Store, StoreError
+from storage import TIME_FORMAT, Page, Store, StoreError
 from storage import changes as changelog
 
 from . import __version__
+from .config import is_address
 from .context import Context
 from .daemon import Daemon, configure_logging
 from .diff import diff_wikitext
+from .digest import format_time
 from .errors import UnknownTitle, WikimonError
 from .extract import extract_facts
 from .importer import import_dump
-from .jobs import deliver_pending, make_digest, poll_wiki
+from .jobs import HORIZON_MARGIN, deliver_pending, make_digest, poll_wiki
 from .mail import DeliveryError, send_smtp, sender, write_outbox
 from .sync import add_page, backfill_page
 from .titles import normalize_title
-from .wording import describe
+from .wording import describe, plural
 
 
 class WikimonGroup(click.Group):
@@ -102,7 +104,7 @@ def add(context: Context, title: str, wiki: str | None) -> None:
     stored = store.revision_count(page)
     click.echo(
         f"Tracking {page.title!r} on {wiki} (page id {page.page_id}): "
-        f"{_plural(stored, 'revision')} stored"
+        f"{plural(stored, 'revision')} stored"
         + (" (the current one)" if added and stored == 1 else "")
         + "."
     )
@@ -159,13 +161,13 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
             if result.added:
                 found = changes.get(result.page.id, 0)
                 click.echo(
-                    f"{name}: {_plural(result.added, 'new revision')} "
+                    f"{name}: {plural(result.added, 'new revision')} "
                     + (
                         f"({result.first_revid} … {result.last_revid})"
                         if result.added > 1
                         else f"({result.last_revid})"
                     )
-                    + f", {_plural(found, 'change')} in the facts"
+                    + f", {plural(found, 'change')} in the facts"
                 )
             else:
                 click.echo(f"{name}: no new revisions")
@@ -178,12 +180,12 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
 def _date(value: str | None) -> str | None:
     if value is None:
         return None
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+    for fmt in ("%Y-%m-%d", TIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
             moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.strftime(TIME_FORMAT)
     raise click.BadParameter(f"{value!r} is not a date: use 2024-12-01 or 2024-12-01T12:00:00Z")
 
 
@@ -209,14 +211,14 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
     context.analyze_stale()
     newer = result.caught_up.added if result.caught_up else 0
     click.echo(
-        f"{page.wiki}: {page.title!r}: {_plural(result.added, 'older revision')} stored"
+        f"{page.wiki}: {page.title!r}: {plural(result.added, 'older revision')} stored"
         + (" (resumed)" if result.resumed else "")
         + f", {newer} newer; {store.revision_count(page)} in all."
     )
     if result.unavailable:
         click.echo(
             f"Warning: {page.wiki}: {page.title!r}: the wiki no longer has "
-            f"{_plural(len(result.unavailable), 'revision')} "
+            f"{plural(len(result.unavailable), 'revision')} "
             f"({', '.join(map(str, result.unavailable))}) that stored revisions follow "
             "(deleted, or on another page): the stored history has gaps there",
             err=True,
@@ -255,8 +257,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
         for problem in result.problems:
             click.echo(f"Warning: {problem}", err=True)
         click.echo(
-            f"{path}: {_plural(result.added, 'revision')} added, {result.skipped} already stored, "
-            f"{_plural(result.pages, 'page')}" + (f" ({result.wiki})" if result.wiki else "")
+            f"{path}: {plural(result.added, 'revision')} added, {result.skipped} already stored, "
+            f"{plural(result.pages, 'page')}" + (f" ({result.wiki})" if result.wiki else "")
         )
         if result.error:
             click.echo(f"Error: {result.error}; everything before it was stored", err=True)
@@ -534,8 +536,8 @@ def reanalyze(context: Context, titles: tuple[str, ...], wiki: str | None) -> No
     for page in pages:
         result = context.analyze(page, full=True)
         click.echo(
-            f"{page.wiki}: {page.title!r}: {_plural(result.revisions, 'revision')} analysed, "
-            f"{_plural(result.changes, 'change')}, {_plural(result.reverts, 'revert')}"
+            f"{page.wiki}: {page.title!r}: {plural(result.revisions, 'revision')} analysed, "
+            f"{plural(result.changes, 'change')}, {plural(result.reverts, 'revert')}"
         )
 
 
@@ -584,8 +586,7 @@ def digest(
     digests = [config.digest(name) for name in names] if names else config.digests
     to = [_address(a) for a in recipients] or None
     start, end = _date(since), _date(until)
-    failed = False
-    tried: set[int] = set()  # digests this run tried to deliver
+    made: dict[int, int] = {}  # record id -> articles in it
     for digest_config in digests:
         outcome = make_digest(
             context, digest_config, since=start, until=end, to=to, dry_run=dry_run
@@ -595,7 +596,8 @@ def digest(
             click.echo(
                 f"{label}: nothing new to cover: the last digest ended at "
                 f"{outcome.covered_until}, and revisions are known up to {outcome.horizon} "
-                "(10 s before the last poll; `wikimon poll` fetches newer ones)",
+                f"({HORIZON_MARGIN.seconds} s before the last poll; `wikimon poll` fetches "
+                "newer ones)",
                 err=True,
             )
             continue
@@ -605,34 +607,27 @@ def digest(
                 click.echo(f"{label}: {window}: nothing to say (it would not be sent)", err=True)
             else:
                 click.echo(outcome.text, nl=False)
-            continue
-        if outcome.message is None:
+        elif outcome.message is None:
             click.echo(f"{label}: {window}: nothing to say; not sent")
-            continue
-        for delivery in deliver_pending(context, only=outcome.record_id, due_only=False):
-            tried.add(delivery.record_id)
-            if delivery.error:
-                click.echo(f"Error: {label}: {window}: {delivery.error} (will retry)", err=True)
-                failed = True
-            else:
-                articles = _plural(len(outcome.digest.articles), "article")
-                click.echo(f"{label}: {window}: {articles}, delivered to {delivery.where}")
-    if not dry_run:
-        # Digests still pending from earlier runs: asked by hand, they are tried now, not at
-        # their retry time (the delivery lock keeps a running daemon from sending them too).
-        from storage import digests as digest_log
-
-        for row in digest_log.pending(context.store()):
-            if row["id"] in tried:
-                continue  # failed a moment ago, above
-            for delivery in deliver_pending(context, only=row["id"], due_only=False):
-                if delivery.error:
-                    click.echo(f"Error: digest {delivery.record_id}: {delivery.error}", err=True)
-                    failed = True
-                else:
-                    click.echo(
-                        f"digest {delivery.record_id} (pending): delivered to {delivery.where}"
-                    )
+        elif outcome.record_id is not None:
+            made[outcome.record_id] = len(outcome.digest.articles)
+    if dry_run:
+        return
+    # What was made now, and what earlier runs could not deliver: asked by hand, all are
+    # tried now, not at their retry time (the delivery lock keeps the daemon out).
+    failed = False
+    for delivery in deliver_pending(context, due_only=False):
+        label = f"digest {delivery.name or 'ad hoc'}: {delivery.window}"
+        if delivery.record_id not in made:
+            label += f" (pending since an earlier run, digest {delivery.record_id})"
+        if delivery.where:
+            articles = made.get(delivery.record_id)
+            count = f"{plural(articles, 'article')}, " if articles is not None else ""
+            click.echo(f"{label}: {count}delivered to {delivery.where}")
+        if delivery.error:
+            retry = "" if delivery.gave_up else " (will retry)"
+            click.echo(f"Error: {label}: {delivery.error}{retry}", err=True)
+            failed = True
     if failed:
         sys.exit(1)
 
@@ -647,33 +642,33 @@ def test_email(context: Context, address: str) -> None:
     context.store()
     config = context.config
     now = datetime.now(UTC)
-    week_ago = (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    week_ago = format_time(now - timedelta(days=7))
     # a quiet week still gets a message: the empty digest
     sample = replace(config.digests[0], send_empty=True)
     outcome = make_digest(
         context, sample, since=week_ago, to=[_address(address)], dry_run=True,
         subject_prefix="[test] ",
     )  # fmt: skip
-    assert outcome.message is not None
+    if outcome.message is None:  # send_empty is on: only an unreadable store gets here
+        raise WikimonError("no sample digest could be made")
     if config.smtp is None:
         path = write_outbox(config.outbox, f"test-{now:%Y%m%dT%H%M%S}.eml", outcome.message)
         click.echo(f"No smtp: in the config; the test message is in {path}")
         return
     try:
-        send_smtp(config.smtp, sender(config), [address], outcome.message)
+        result = send_smtp(config.smtp, sender(config), [address], outcome.message)
     except DeliveryError as error:
         raise WikimonError(f"the test message was not sent: {error}") from None
+    if result.retry or result.refused:
+        why = result.refused.get(address, "refused for now")
+        raise WikimonError(f"the test message was not sent: {address}: {why}")
     click.echo(f"Sent a test message to {address} through {config.smtp.host}:{config.smtp.port}")
 
 
 def _address(value: str) -> str:
-    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
+    if not is_address(value):
         raise click.BadParameter(f"{value!r} is not an e-mail address such as you@example.org")
     return value
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _echo_json(value: Any) -> None:

@@ -25,6 +25,7 @@ _WIKI_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 DEFAULT_POLL_INTERVAL = 600.0  # seconds
 DEFAULT_JITTER = 30.0
 DEFAULT_OUTBOX = "outbox"
+DEFAULT_RETRY = 300.0  # seconds before another try at delivering a digest
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class SmtpConfig:
     password_env: str | None  # the name of the environment variable holding the password
     sender: str  # the From: address
     timeout: float = 30.0
-    retry: float = 300.0  # seconds between attempts to deliver a digest that failed
+    retry: float = DEFAULT_RETRY  # seconds between attempts to deliver a digest that failed
 
     def password(self) -> str | None:
         if self.password_env is None:
@@ -151,6 +152,11 @@ class Config:
 
     def wiki_for_host(self, host: str) -> WikiConfig | None:
         return next((w for w in self.wikis.values() if w.host == host), None)
+
+    @property
+    def retry_interval(self) -> float:
+        """Seconds before another try at delivering a digest."""
+        return self.smtp.retry if self.smtp is not None else DEFAULT_RETRY
 
     def poll_interval_for(self, wiki: str, title: str) -> float:
         """Seconds between polls of an article: its own interval, else its wiki's, else the
@@ -403,6 +409,11 @@ def _duration(doc: _Located, key_path: tuple, value: Any, *, zero: bool = False)
 _ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
 
 
+def is_address(value: str) -> bool:
+    """A bare e-mail address such as you@example.org: one line, nothing to inject."""
+    return bool(_ADDRESS.match(value))
+
+
 def _address(doc: _Located, key_path: tuple, value: Any, *, display_name: bool = False) -> str:
     """An e-mail address (with a display name if allowed): one line, nothing to inject."""
     from email.utils import parseaddr
@@ -456,6 +467,12 @@ def _smtp(doc: _Located, smtp: Any) -> SmtpConfig:
             "must be the NAME of an environment variable holding the password (never the "
             "password itself)",
         )
+    if user is not None and tls == "none" and host not in ("localhost", "127.0.0.1", "::1"):
+        raise doc.error(
+            ("smtp", "tls"),
+            f"tls: none would send the password of {user} in clear text to {host}; use "
+            "starttls or ssl",
+        )
     if user is not None and password_env is None:
         raise doc.error(
             ("smtp", "user"),
@@ -473,7 +490,7 @@ def _smtp(doc: _Located, smtp: Any) -> SmtpConfig:
         password_env=password_env,
         sender=sender,
         timeout=_duration(doc, ("smtp", "timeout"), smtp.get("timeout")) or 30.0,
-        retry=_duration(doc, ("smtp", "retry"), smtp.get("retry")) or 300.0,
+        retry=_duration(doc, ("smtp", "retry"), smtp.get("retry")) or DEFAULT_RETRY,
     )
 
 

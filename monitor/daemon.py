@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from typing import IO, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -33,6 +35,7 @@ from .context import Context
 from .digest import format_time, previous_fire_time
 from .errors import ConfigError, WikimonError
 from .jobs import deliver_pending, digest_pages, make_digest, poll_wiki
+from .wording import plural
 
 log = logging.getLogger("wikimon")
 
@@ -71,6 +74,7 @@ class Daemon:
     config_path: str | None
     db_path: str
     stopping: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)  # scheduler returned
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while a job works
     failures: dict[str, int] = field(default_factory=dict)  # wiki -> consecutive failures
     scheduler: BlockingScheduler | None = None
@@ -79,9 +83,9 @@ class Daemon:
 
     def _work(self, job: Callable[[Context], None]) -> None:
         """Run a job with a fresh connection; failures are logged, never fatal."""
-        if self.stopping.is_set():
-            return
         with self.busy:
+            if self.stopping.is_set():
+                return  # submitted before the signal: nothing new is started after it
             context = Context(self.config_path, self.db_path, self.config)
             try:
                 job(context)
@@ -119,38 +123,46 @@ class Daemon:
         def job(context: Context) -> None:
             digest = self.config.digest(name)
             # Fresh revisions first: the window closes at the last successful poll.
-            for wiki in dict.fromkeys(p.wiki for p in digest_pages(context, digest) if p.tracked):
-                outcome = poll_wiki(context, wiki)
-                log.info("%s", outcome.summary())
+            pages = digest_pages(context, digest)
+            for wiki in dict.fromkeys(p.wiki for p in pages if p.tracked):
+                if wiki not in self.config.wikis:
+                    continue  # tracked before the wiki left the config: cannot be polled
+                log.info("%s", poll_wiki(context, wiki).summary())
             run = make_digest(context, digest)
             if run.digest is None:
-                log.info("digest %s: nothing new to cover yet (waiting for a poll)", name)
+                log.warning(
+                    "digest %s: nothing new to cover: the last digest ended at %s and the "
+                    "articles' revisions are known up to %s (a wiki that cannot be polled "
+                    "holds the digest back)",
+                    name, run.covered_until, run.horizon,
+                )  # fmt: skip
             elif run.message is None:
                 log.info(
                     "digest %s: %s – %s: nothing to say, not sent",
                     name, run.digest.window_start, run.digest.window_end,
                 )  # fmt: skip
             else:
-                articles = len(run.digest.articles)
                 log.info(
-                    "digest %s: %s – %s: %d article%s, recorded as digest %d",
+                    "digest %s: %s – %s: %s, recorded as digest %d",
                     name, run.digest.window_start, run.digest.window_end,
-                    articles, "" if articles == 1 else "s", run.record_id,
+                    plural(len(run.digest.articles), "article"), run.record_id,
                 )  # fmt: skip
             if run.record_id is not None and run.message is not None:
-                self._deliver(context, only=run.record_id)
+                self._deliver(context, only={run.record_id})
 
         self._work(job)
 
     def deliver(self) -> None:
         self._work(lambda context: self._deliver(context))
 
-    def _deliver(self, context: Context, only: int | None = None) -> None:
+    def _deliver(self, context: Context, only: set[int] | None = None) -> None:
         for delivery in deliver_pending(context, only=only):
-            if delivery.error:
-                log.warning("digest %d: not delivered: %s", delivery.record_id, delivery.error)
-            else:
+            if delivery.where:
                 log.info("digest %d: delivered (%s)", delivery.record_id, delivery.where)
+            if delivery.gave_up:
+                log.error("digest %d: refused for good: %s", delivery.record_id, delivery.error)
+            elif delivery.error:
+                log.warning("digest %d: not delivered: %s", delivery.record_id, delivery.error)
 
     # -- schedule --------------------------------------------------------------------------
 
@@ -194,7 +206,7 @@ class Daemon:
                 misfire_grace_time=3600,  # late is fine: the window ends when it runs
                 **catch_up,
             )
-        retry = self.config.smtp.retry if self.config.smtp else 300.0
+        retry = self.config.retry_interval
         scheduler.add_job(
             self.deliver,
             IntervalTrigger(seconds=retry),
@@ -207,13 +219,14 @@ class Daemon:
         return scheduler
 
     def missed(self, digest: DigestConfig, now: datetime) -> bool:
-        """Was a scheduled digest time missed while the daemon was down? Then it runs now."""
+        """Was a scheduled time of the digest missed while the daemon was down (its last
+        run was made before it)? Then it runs now. Never run: it waits for its schedule."""
         context = Context(self.config_path, self.db_path, self.config)
         try:
-            last_end = digest_log.last_window_end(context.store(), digest.name)
+            last_run = digest_log.last_scheduled_run(context.store(), digest.name)
         finally:
             context.close()
-        return last_end is not None and format_time(previous_fire_time(digest, now)) > last_end
+        return last_run is not None and format_time(previous_fire_time(digest, now)) > last_run
 
     def _job_failed(self, event: JobExecutionEvent) -> None:
         log.error("job %s failed unexpectedly: %r (it runs again on schedule)",
@@ -222,12 +235,21 @@ class Daemon:
     # -- life ------------------------------------------------------------------------------
 
     def stop(self, signum: int, frame: Any) -> None:
+        """The signal handler: only sets a flag and hands the shutdown to a thread (the
+        scheduler's locks may be held by the code this handler interrupted)."""
         if self.stopping.is_set():
             return
         log.info("received %s: finishing the current job, then exiting", signal.strsignal(signum))
         self.stopping.set()
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+        threading.Thread(target=self._shutdown, name="wikimon-shutdown", daemon=True).start()
+
+    def _shutdown(self) -> None:
+        while not self.finished.is_set():
+            try:
+                self.scheduler.shutdown(wait=False)
+                return
+            except SchedulerNotRunningError:  # a signal before start(): wait for it
+                time.sleep(0.05)
 
     def run(self) -> int:
         lock = acquire_lock(self.db_path)
@@ -237,9 +259,10 @@ class Daemon:
             signal.signal(signal.SIGINT, self.stop)
             jobs = ", ".join(job.name for job in self.scheduler.get_jobs())
             log.info("wikimon run: database %s; jobs: %s", self.db_path, jobs)
-            self.scheduler.start()
+            self.scheduler.start()  # returns once shut down
+            self.finished.set()
             with self.busy:  # the job in progress, if any, has finished its unit of work
-                pass
+                self.stopping.set()
             log.info("wikimon run: stopped")
             return 0
         finally:
@@ -261,3 +284,8 @@ def configure_logging(config: Config, verbose: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
+    # APScheduler's own warnings (missed runs, job errors) go to the same place
+    scheduler_logger = logging.getLogger("apscheduler")
+    scheduler_logger.handlers[:] = [handler]
+    scheduler_logger.setLevel(logging.WARNING)
+    scheduler_logger.propagate = False

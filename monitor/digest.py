@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage import Page, Store
+from storage import TIME_FORMAT, Page, Store
 from storage import changes as changelog
 
 from .config import Config, DigestConfig
@@ -21,9 +21,7 @@ from .diff import diff_facts
 from .extract import extract_facts
 from .facts import Facts
 from .links import diff_url, page_url, report_url, revision_url
-from .wording import describe
-
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+from .wording import describe, plural
 
 
 @dataclass
@@ -97,8 +95,8 @@ class Digest:
         if not changed:
             reverted = sum(f.reverted_edits for a in self.articles for f in a.fields)
             return (
-                f"wikimon: no net change, {_plural(reverted, 'reverted edit')} in "
-                f"{_plural(len(self.articles), 'article')}"
+                f"wikimon: no net change, {plural(reverted, 'reverted edit')} in "
+                f"{plural(len(self.articles), 'article')}"
             )
         changes = [c for a in changed for f in a.fields for c in f.changes]
         figures = [c for c in changes if c.delta]
@@ -108,7 +106,7 @@ class Digest:
         else:
             top = changes[0]
             headline = f"{top.field}: {top.text}"
-        subject = f"wikimon: {_plural(len(changed), 'article')} changed — {headline}"
+        subject = f"wikimon: {plural(len(changed), 'article')} changed — {headline}"
         return one_line(subject, 150)
 
 
@@ -168,9 +166,12 @@ def summarize_article(
             for change in diff_facts(old, new)
             for record in _item_by_item(change.to_json(), old, new)
         ]
-    rows = changelog.changes(store, page, since=window_start, until=window_end)
+    rows = [
+        _as_of(row, store, page, window_end)
+        for row in changelog.changes(store, page, since=window_start, until=window_end)
+    ]
     if created:  # what the first revision said was said by its author
-        rows.insert(0, _creation_row(first, net))
+        rows.insert(0, _creation_row(first))
     wiki = config.wikis.get(page.wiki)
     api_url = wiki.api_url if wiki else (store.wiki(page.wiki) or {}).get("api_url")
     fields: dict[str, FieldSummary] = {}
@@ -248,7 +249,18 @@ def _item_by_item(record: dict[str, Any], old: Facts, new: Facts) -> list[dict[s
     ]
 
 
-def _creation_row(first: dict[str, Any], net: list[dict[str, Any]]) -> dict[str, Any]:
+def _as_of(row: dict[str, Any], store: Store, page: Page, window_end: str) -> dict[str, Any]:
+    """The change record as the window saw it: undone only by a revert made before the
+    window closed (a later revert belongs to a later digest)."""
+    if row["reverted_by"] is None:
+        return row
+    revert = store.revision(page, row["reverted_by"])
+    if revert is not None and revert["timestamp"] < window_end:
+        return row
+    return {**row, "reverted_by": None}
+
+
+def _creation_row(first: dict[str, Any]) -> dict[str, Any]:
     """The page's first revision as a change record of every field it created (the change
     log starts at the second revision)."""
     return {
@@ -349,10 +361,6 @@ def _field_order(name: str) -> tuple[int, str, int]:
 
 def _day(moment: str) -> str:
     return moment[:10]
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # -- windows -----------------------------------------------------------------------------------

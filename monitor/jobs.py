@@ -25,8 +25,9 @@ from .digest import (
     scheduled_window,
 )
 from .errors import ConfigError, WikimonError
-from .mail import DeliveryError, PartialDelivery, compose, send_smtp, sender, write_outbox
+from .mail import DeliveryError, SmtpResult, compose, send_smtp, sender, write_outbox
 from .sync import PollResult, add_configured, poll_pages
+from .wording import plural
 
 log = logging.getLogger("wikimon")
 
@@ -64,11 +65,11 @@ class WikiPoll:
     def summary(self) -> str:
         if self.failed:
             return f"poll {self.wiki}: failed: {self.error or self.problems[0]}"
-        added = f"{_plural(len(self.added), 'article')} added, " if self.added else ""
+        added = f"{plural(len(self.added), 'article')} added, " if self.added else ""
         return (
-            f"poll {self.wiki}: {added}{_plural(self.checked, 'article')} checked, "
-            f"{_plural(self.new_revisions, 'new revision')}, {_plural(self.changes, 'change')}"
-            + (f", {_plural(len(self.problems), 'problem')}" if self.problems else "")
+            f"poll {self.wiki}: {added}{plural(self.checked, 'article')} checked, "
+            f"{plural(self.new_revisions, 'new revision')}, {plural(self.changes, 'change')}"
+            + (f", {plural(len(self.problems), 'problem')}" if self.problems else "")
         )
 
 
@@ -133,8 +134,6 @@ class DigestRun:
     text: str | None = None  # the text part
     record_id: int | None = None  # None: a dry run
     recipients: list[str] = field(default_factory=list)
-    delivered: str | None = None  # where it went
-    error: str | None = None
     covered_until: str | None = None  # where the last window ended (no new window)
     horizon: str | None = None  # how far the polls let a window reach
 
@@ -154,13 +153,20 @@ def digest_pages(context: Context, digest: DigestConfig) -> list[Page]:
 
 def poll_horizon(context: Context, pages: list[Page]) -> str | None:
     """The end a scheduled window may reach: every revision saved before it is stored.
-    Articles never polled (imported ones) set no limit."""
+    A tracked article sets it at its last successful poll (less HORIZON_MARGIN), or, never
+    polled, at its newest stored revision; articles not tracked (imported ones) and those
+    of wikis no longer configured, which no poll will update, set no limit."""
     store = context.store()
-    polls = [store.sync_state(p).get("last_poll") for p in pages if p.tracked]
-    polls = [p for p in polls if p]
-    if not polls:
-        return None
-    return format_time(parse_time(min(polls)) - HORIZON_MARGIN)
+    limits = []
+    for page in pages:
+        if not page.tracked or page.wiki not in context.config.wikis:
+            continue
+        last_poll = store.sync_state(page).get("last_poll")
+        if last_poll:
+            limits.append(format_time(parse_time(last_poll) - HORIZON_MARGIN))
+        elif (latest := store.latest_revision(page)) is not None:
+            limits.append(format_time(parse_time(latest["timestamp"]) + timedelta(seconds=1)))
+    return min(limits) if limits else None
 
 
 def make_digest(
@@ -202,6 +208,7 @@ def make_digest(
                 raise WikimonError(f"the period is empty: {start} is not before {end}")
             window = (start, end)
         run.digest = build_digest(store, context.config, digest, pages, *window)
+        message = None
         if not run.digest.empty or digest.send_empty:
             message = compose(
                 run.digest, context.config, run.recipients, subject_prefix=subject_prefix
@@ -219,8 +226,8 @@ def make_digest(
             window_end=window[1],
             recipients=run.recipients,
             delivery="none" if run.message is None else "smtp" if smtp else "outbox",
-            subject=message["Subject"] if run.message else None,
-            message_id=message["Message-ID"] if run.message else None,
+            subject=message["Subject"] if message else None,
+            message_id=message["Message-ID"] if message else None,
             message=run.message,
         )
     return run
@@ -241,52 +248,67 @@ def delivery_lock(context: Context) -> Iterator[None]:
 @dataclass
 class Delivery:
     record_id: int
-    subject: str | None
+    name: str  # the digest's name; "" for an ad hoc digest
+    window: str
     where: str | None = None  # an outbox file or "SMTP host:port to …"
-    error: str | None = None
+    error: str | None = None  # not (or not entirely) delivered: why
+    gave_up: bool = False  # refused for good: no more tries
 
 
 def deliver_pending(
-    context: Context, *, only: int | None = None, due_only: bool = True
+    context: Context, *, only: set[int] | None = None, due_only: bool = True
 ) -> list[Delivery]:
-    """Deliver recorded digests not sent yet (only ``only``; only those due for another
-    try unless ``due_only`` is off), each marked sent once the server or the outbox has
-    it. A failure is recorded and retried after ``smtp.retry``."""
+    """Deliver the recorded digests not sent yet (those in ``only``; only those due for
+    another try unless ``due_only`` is off), each marked sent once the server or the
+    outbox has it. A failure is recorded and tried again after the retry interval; a
+    recipient refused for now is tried again alone; a refusal for good (5xx) ends it."""
     store = context.store()
     deliveries = []
     with delivery_lock(context):
         now = datetime.now(UTC)
+        retry_at = format_time(now + timedelta(seconds=context.config.retry_interval))
         for row in digest_log.pending(store, due_by=format_time(now) if due_only else None):
-            if only is not None and row["id"] != only:
+            if only is not None and row["id"] not in only:
                 continue
-            delivery = Delivery(row["id"], row["subject"])
+            delivery = Delivery(
+                row["id"], row["name"], f"{row['window_start']} – {row['window_end']}"
+            )
+            deliveries.append(delivery)
             try:
-                delivery.where = _deliver(context, row)
-            except PartialDelivery as error:
+                delivery.where, result = _deliver(context, row)
+            except DeliveryError as error:
                 delivery.error = str(error)
-                digest_log.mark_sent(store, row["id"])
-            except (DeliveryError, ConfigError) as error:
+                if error.permanent:
+                    delivery.gave_up = True
+                    digest_log.give_up(store, row["id"], str(error))
+                else:
+                    digest_log.mark_failed(store, row["id"], str(error), retry_at)
+                continue
+            except ConfigError as error:  # e.g. the password variable went missing
                 delivery.error = str(error)
-                retry = context.config.smtp.retry if context.config.smtp else 300.0
-                digest_log.mark_failed(
-                    store, row["id"], str(error), format_time(now + timedelta(seconds=retry))
-                )
+                digest_log.mark_failed(store, row["id"], str(error), retry_at)
+                continue
+            problems = [
+                f"{to} refused it for good ({reply})" for to, reply in result.refused.items()
+            ]
+            if result.retry:
+                problems.append(f"{', '.join(result.retry)} refused it for now (will retry)")
+                digest_log.retry_for(store, row["id"], result.retry, "; ".join(problems), retry_at)
             else:
                 digest_log.mark_sent(store, row["id"])
-            deliveries.append(delivery)
+            delivery.error = "; ".join(problems) or None
     return deliveries
 
 
-def _deliver(context: Context, row: dict) -> str:
+def _deliver(context: Context, row: dict) -> tuple[str, SmtpResult]:
     if row["delivery"] == "smtp" and context.config.smtp is not None:
         smtp = context.config.smtp
-        send_smtp(smtp, sender(context.config), row["recipients"], row["message"])
-        return f"SMTP {smtp.host}:{smtp.port} to {', '.join(row['recipients'])}"
+        result = send_smtp(smtp, sender(context.config), row["recipients"], row["message"])
+        delivered = [
+            to for to in row["recipients"] if to not in result.retry + list(result.refused)
+        ]
+        return f"SMTP {smtp.host}:{smtp.port} to {', '.join(delivered)}", result
     # recorded for the outbox, or SMTP has been unconfigured since: the outbox keeps it
     stamp = row["window_end"].replace("-", "").replace(":", "")
     name = f"{stamp}-{row['name'] or 'adhoc'}-{row['id']}.eml"
-    return str(write_outbox(context.config.outbox, name, row["message"]))
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    return str(write_outbox(context.config.outbox, name, row["message"])), SmtpResult()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import email.policy
 import functools
 import os
+import re
 import smtplib
 import socket
 import ssl
 import unicodedata
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -24,6 +26,7 @@ from . import __version__
 from .config import Config, SmtpConfig
 from .digest import Digest, one_line
 from .errors import WikimonError
+from .wording import plural
 
 # templates/ of the checkout, or the copy a wheel installs as monitor/templates
 TEMPLATES = next(
@@ -40,7 +43,12 @@ TEMPLATES = next(
 
 
 class DeliveryError(WikimonError):
-    """The SMTP server or the outbox did not take the message (it will be retried)."""
+    """The SMTP server or the outbox did not take the message. It is retried later,
+    unless ``permanent`` (the server refused it for good)."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @functools.cache
@@ -57,7 +65,7 @@ def environment() -> jinja2.Environment:
     env.filters["utc"] = utc
     env.filters["oneline"] = one_line
     env.filters["isolate"] = isolate
-    env.filters["plural"] = lambda count, noun: f"{count} {noun}{'' if count == 1 else 's'}"
+    env.filters["plural"] = plural
     env.globals["version"] = __version__
     return env
 
@@ -70,15 +78,15 @@ def utc(moment: str | None) -> str:
     return f"{moment[:10]} {moment[11:16]}{seconds} UTC"
 
 
-_BIDI = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
 def isolate(text: str | None) -> str:
-    """One line of wiki text; if it has right-to-left letters or bidi controls, between
-    Unicode isolates (FSI … PDI), so it shows as written and cannot reorder the text
-    around it."""
-    line = one_line(text or "")
-    if any(unicodedata.bidirectional(c) in _BIDI for c in line):
+    """One line of wiki text; with right-to-left letters, between Unicode isolates
+    (FSI … PDI), so that it shows as written. Bidi controls from the wiki are dropped:
+    a stray PDI or RLO could otherwise end the isolate and reorder the rest of the line."""
+    line = _BIDI_CONTROLS.sub("", one_line(text or ""))
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in line):
         return "\u2068" + line + "\u2069"
     return line
 
@@ -124,48 +132,76 @@ def compose(
     return message
 
 
-def send_smtp(smtp: SmtpConfig, sender_address: str, recipients: list[str], data: bytes) -> None:
-    """Hand a message to the SMTP server; DeliveryError says which server and why."""
+@dataclass
+class SmtpResult:
+    """What the server did with a message it accepted for at least one recipient."""
+
+    retry: list[str] = field(default_factory=list)  # refused for now (4xx): try again
+    refused: dict[str, str] = field(default_factory=dict)  # refused for good (5xx): reply
+
+
+def send_smtp(
+    smtp: SmtpConfig, sender_address: str, recipients: list[str], data: bytes
+) -> SmtpResult:
+    """Hand a message to the SMTP server. DeliveryError says which server and why, and
+    whether trying again can help (``permanent``: a 5xx for the message or for every
+    recipient)."""
     where = f"SMTP server {smtp.host}:{smtp.port}"
+    password = smtp.password() if smtp.user else None  # a missing variable: ConfigError
+    client: smtplib.SMTP | None = None
     try:
         context = ssl.create_default_context()
         if smtp.tls == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=smtp.timeout, context=context
-            )
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with client:
-            if smtp.tls == "starttls":
-                client.starttls(context=context)
-            if smtp.user:
-                client.login(smtp.user, smtp.password() or "")
-            refused = client.sendmail(parseaddr(sender_address)[1], recipients, data)
+        if smtp.tls == "starttls":
+            client.starttls(context=context)
+        if smtp.user:
+            client.login(smtp.user, password or "")
+        refused = client.sendmail(parseaddr(sender_address)[1], recipients, data)
     except smtplib.SMTPAuthenticationError as error:
         raise DeliveryError(f"{where} refused the login of {smtp.user}: {_reply(error)}") from None
     except smtplib.SMTPRecipientsRefused as error:
+        replies = {to: _reply_of(code, text) for to, (code, text) in error.recipients.items()}
         raise DeliveryError(
-            f"{where} refused every recipient: {', '.join(error.recipients)}"
+            f"{where} refused every recipient: "
+            + "; ".join(f"{to}: {reply}" for to, reply in replies.items()),
+            permanent=all(code >= 500 for code, _ in error.recipients.values()),
         ) from None
     except smtplib.SMTPResponseException as error:
-        raise DeliveryError(f"{where} answered {_reply(error)}") from None
+        raise DeliveryError(
+            f"{where} answered {_reply(error)}", permanent=error.smtp_code >= 500
+        ) from None
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"{where}: {error or type(error).__name__}") from None
-    if refused:
-        # the others have it: sending again would send it twice to them
-        raise PartialDelivery(
-            f"{where} refused {', '.join(sorted(refused))}; delivered to the other recipients"
-        )
+    finally:
+        if client is not None:
+            _quit(client)
+    result = SmtpResult()
+    for to, (code, text) in refused.items():
+        if code < 500:
+            result.retry.append(to)
+        else:
+            result.refused[to] = _reply_of(code, text)
+    return result
 
 
-class PartialDelivery(WikimonError):
-    """Some recipients were refused for good; the message went to the others."""
+def _quit(client: smtplib.SMTP) -> None:
+    """Say goodbye; once DATA was accepted, a bad answer to QUIT changes nothing."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:
-    text = error.smtp_error
+    return _reply_of(error.smtp_code, error.smtp_error)
+
+
+def _reply_of(code: int, text: bytes | str) -> str:
     text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return f"{error.smtp_code} {one_line(text, 200)}"
+    return f"{code} {one_line(text, 200)}"
 
 
 def write_outbox(outbox: str, name: str, data: bytes) -> Path:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def plural(count: int, noun: str) -> str:
+    """1 edit, 2 edits."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def describe(change: dict[str, Any]) -> str:
     """One change as a reader would say it."""
     kind = change["kind"]

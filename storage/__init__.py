@@ -1,9 +1,10 @@
 """wikimon's SQLite store."""
 
-from .models import Page, Revision, sha1_base36_to_hex, sha1_hex
+from .models import TIME_FORMAT, Page, Revision, sha1_base36_to_hex, sha1_hex
 from .store import RevisionWriter, Store, StoreError, utcnow
 
 __all__ = [
+    "TIME_FORMAT",
     "Page",
     "Revision",
     "RevisionWriter",

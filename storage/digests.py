@@ -52,7 +52,7 @@ def record(
 
 def pending(store: Store, *, due_by: str | None = None) -> list[dict[str, Any]]:
     """Digests recorded but not delivered, oldest first (only those due by ``due_by``)."""
-    sql = "SELECT * FROM digests WHERE sent_at IS NULL"
+    sql = "SELECT * FROM digests WHERE sent_at IS NULL AND failed_at IS NULL"
     params: list[Any] = []
     if due_by is not None:
         sql += " AND (next_attempt IS NULL OR next_attempt <= ?)"
@@ -81,6 +81,37 @@ def mark_failed(store: Store, digest_id: int, error: str, next_attempt: str) -> 
             "WHERE id = ?",
             [error, next_attempt, digest_id],
         )
+
+
+def retry_for(
+    store: Store, digest_id: int, recipients: list[str], error: str, next_attempt: str
+) -> None:
+    """The server took the message for some recipients and refused the others for now:
+    only those are still owed it."""
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE digests SET recipients = ?, attempts = attempts + 1, last_error = ?, "
+            "next_attempt = ? WHERE id = ?",
+            [json.dumps(recipients), error, next_attempt, digest_id],
+        )
+
+
+def give_up(store: Store, digest_id: int, error: str) -> None:
+    """The server refused the message for good: it stays recorded, with why."""
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE digests SET failed_at = ?, attempts = attempts + 1, last_error = ?, "
+            "next_attempt = NULL WHERE id = ?",
+            [utcnow(), error, digest_id],
+        )
+
+
+def last_scheduled_run(store: Store, name: str) -> str | None:
+    """When a scheduled digest of ``name`` was last made (recorded)."""
+    row = store.conn.execute(
+        "SELECT MAX(created_at) FROM digests WHERE name = ? AND scheduled", [name]
+    ).fetchone()
+    return row[0]
 
 
 def history(store: Store, name: str | None = None, limit: int = 20) -> list[dict[str, Any]]:

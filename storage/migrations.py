@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from .models import TIME_FORMAT
+
 # (name, SQL script). Append only: a released migration never changes.
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -146,6 +148,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             message BLOB,                  -- the rendered RFC 5322 message, sent as is
             created_at TEXT NOT NULL,
             sent_at TEXT,                  -- NULL: still to deliver
+            failed_at TEXT,                -- refused for good (5xx): no more tries
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
             next_attempt TEXT
@@ -195,7 +198,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
                 "upgrade wikimon"
             )
         applied = []
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.now(UTC).strftime(TIME_FORMAT)
         for name, script in MIGRATIONS:
             if name in done:
                 continue

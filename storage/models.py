@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how times are stored: ISO 8601, UTC, to the second
+
 
 @dataclass
 class Revision:

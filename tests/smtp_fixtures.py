@@ -40,6 +40,14 @@ class _Handler:
     holding: bool = False
     held: int = 0  # messages that reached DATA while holding
     release_reply: str = "451 4.3.0 try again later"
+    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> a refusal
+    data_reply: str | None = None  # a refusal of every message
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
         import asyncio
@@ -49,6 +57,8 @@ class _Handler:
             while self.holding:
                 await asyncio.sleep(0.02)
             return self.release_reply  # never accepted: the sender must try again
+        if self.data_reply is not None:
+            return self.data_reply
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
         )

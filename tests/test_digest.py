@@ -520,7 +520,10 @@ def test_outbox_gets_one_file_per_digest_and_redelivery_rewrites_it(
     conn.close()
     result = run("digest")
     assert result.exit_code == 0, result.output
-    assert f"digest {rows[0]['id']} (pending): delivered to outbox/{first.name}\n" in result.stdout
+    assert (
+        f"digest ad hoc: 2024-12-04T00:00:00Z – 2024-12-05T00:00:00Z (pending since an "
+        f"earlier run, digest {rows[0]['id']}): delivered to outbox/{first.name}\n"
+    ) in result.stdout
     assert sorted(outbox.iterdir()) == files  # the same file, no copy, no leftovers
     assert first.read_bytes() == rows[0]["message"]
     assert digest_rows(db)[0]["sent_at"] is not None

@@ -1,0 +1,163 @@
+"""Delivery edge cases: recipients refused for now or for good, a message refused for
+good, and which scheduled times count as missed when the daemon starts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest_helpers import (
+    Sample,
+    digest_rows,
+    sample_fixture,  # noqa: F401
+    sample_template_fixture,  # noqa: F401
+    write_config,
+)
+from smtp_fixtures import SmtpServer
+
+from monitor.config import load_config
+from monitor.daemon import Daemon
+from monitor.digest import format_time, parse_time
+from monitor.mail import isolate
+from storage import Store
+from storage import digests as digest_log
+
+DAY = ("2024-12-04", "2024-12-05")
+
+
+def smtp_config(tmp_path: Path, server: SmtpServer) -> Path:
+    return write_config(
+        tmp_path / "wikimon.yaml",
+        f"smtp:\n  host: 127.0.0.1\n  port: {server.port}\n  tls: none\n  timeout: 10\n",
+    )
+
+
+def test_recipients_refused_for_now_get_it_later_and_only_they(
+    sample: Sample, run, tmp_path: Path, db_path: Path, smtp_server: SmtpServer
+) -> None:
+    handler = smtp_server.handler
+    handler.rcpt_replies = {
+        "grey@example.org": "450 4.2.0 greylisted, try again",
+        "gone@example.org": "550 5.1.1 no such user",
+    }
+    config = smtp_config(tmp_path, smtp_server)
+    to = ["ok@example.org", "grey@example.org", "gone@example.org"]
+    args = ["digest", "--since", DAY[0], "--until", DAY[1]]
+    for address in to:
+        args += ["--to", address]
+    result = run(*args, config=config)
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "gone@example.org refused it for good (550 5.1.1 no such user)" in line
+    assert "grey@example.org refused it for now (will retry)" in line
+    assert [m.rcpt_tos for m in smtp_server.received] == [["ok@example.org"]]
+    (row,) = digest_rows(db_path)
+    assert row["sent_at"] is None and row["recipients"] == '["grey@example.org"]'
+
+    handler.rcpt_replies = {}  # the greylisting is over
+    result = run("digest", "--name", "daily", config=config)
+    assert result.exit_code == 0, result.output
+    assert [m.rcpt_tos for m in smtp_server.received] == [
+        ["ok@example.org"],
+        ["grey@example.org"],
+    ]
+    assert smtp_server.received[0].data == smtp_server.received[1].data  # the same message
+    assert digest_rows(db_path)[0]["sent_at"] is not None
+
+
+def test_a_message_refused_for_good_is_not_retried(
+    sample: Sample, run, tmp_path: Path, db_path: Path, smtp_server: SmtpServer
+) -> None:
+    smtp_server.handler.data_reply = "554 5.6.0 message content rejected"
+    config = smtp_config(tmp_path, smtp_server)
+    result = run("digest", "--since", DAY[0], "--until", DAY[1], "--to", "a@example.org",
+                 config=config)  # fmt: skip
+    assert result.exit_code == 1
+    assert "554 5.6.0 message content rejected" in result.stderr
+    assert "(will retry)" not in result.stderr
+    (row,) = digest_rows(db_path)
+    assert row["failed_at"] and row["sent_at"] is None
+    smtp_server.handler.data_reply = None
+    result = run("digest", "--name", "daily", config=config)
+    assert "554" not in result.output and not smtp_server.received  # not tried again
+
+
+def test_a_restart_after_a_sent_digest_does_not_send_another(tmp_path: Path) -> None:
+    config = load_config(
+        write_config(
+            tmp_path / "wikimon.yaml",
+            "digests:\n  - name: morning\n    schedule: '0 7 * * *'\n    timezone: Europe/Paris\n",
+        )
+    )
+    db = tmp_path / "w.db"
+    daemon = Daemon(config, None, str(db))
+    digest = config.digest("morning")
+    now = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # 10:30 in Paris
+    assert not daemon.missed(digest, now)  # never run: it waits for its schedule
+
+    store = Store(db)
+    with store.transaction():
+        record_id = digest_log.record(
+            store, name="morning", scheduled=True, window_start="2026-11-26T05:59:50Z",
+            window_end="2026-11-27T05:59:50Z", recipients=[], delivery="none",
+        )  # fmt: skip
+    # made at 07:00:04 Paris time; the window ended before that (the poll horizon)
+    store.conn.execute(
+        "UPDATE digests SET created_at = '2026-11-27T06:00:04Z' WHERE id = ?", [record_id]
+    )
+    store.close()
+    assert not daemon.missed(digest, now)  # a restart at 10:30: nothing was missed
+    tomorrow = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)  # 07:30 Paris, daemon down at 07:00
+    assert daemon.missed(digest, tomorrow)
+
+
+def test_a_revert_after_the_window_does_not_change_it(sample: Sample, run) -> None:
+    """The window saw the vandalism, not its revert two seconds later: it reports the
+    change, with its author, and no reverted edit."""
+    vandal = next(c for c in sample.changes if c["reverted_by"] and c["kind"] == "figure_changed")
+    start = vandal["timestamp"]
+    end = format_time(parse_time(start) + timedelta(seconds=1))
+    reverter = next(r for r in sample.revisions if r["revid"] == vandal["reverted_by"])
+    assert reverter["timestamp"] >= end
+    result = run("digest", "--dry-run", "--since", start, "--until", end)
+    assert result.exit_code == 0, result.output
+    assert "reverted edit" not in result.stdout
+    assert f"by {vandal['user']}" in result.stdout
+
+
+def test_a_never_polled_tracked_article_limits_the_window_to_its_newest_revision(
+    sample: Sample, run, tmp_path: Path, db_path: Path
+) -> None:
+    """A configured article imported but not polled yet: the window must not close after
+    its newest stored revision, or the first poll would store revisions into it."""
+    config = write_config(
+        tmp_path / "wikimon.yaml",
+        "articles:\n  - 2024 Syrian opposition offensives\ndigests:\n  - name: d\n    every: 30d\n",
+    )
+    result = run("digest", config=config)  # the write marks the configured article tracked
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db_path) as conn:
+        ((end,),) = conn.execute("SELECT window_end FROM digests").fetchall()
+    assert end == "2024-12-09T14:09:01Z"  # the newest revision, 14:09:00, is inside
+
+
+def test_bidi_controls_from_the_wiki_cannot_escape_the_isolate() -> None:
+    assert isolate("Admin") == "Admin"  # left-to-right text is left alone
+    assert isolate("محمد") == "\u2068محمد\u2069"
+    # a stray PDI would close the isolate early and the RLO reverse the rest of the line
+    assert isolate("محمد\u2069\u202eevil") == "\u2068محمدevil\u2069"
+
+
+def test_a_password_is_never_sent_in_clear_text_to_another_host(run, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "wikimon.yaml",
+        "smtp:\n  host: smtp.example.org\n  tls: none\n  user: bot@example.org\n"
+        "  password_env: WIKIMON_SMTP_PASSWORD\n",
+    )
+    result = run("digest", config=config)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {config}:3: smtp.tls: tls: none would send the password of bot@example.org "
+        "in clear text to smtp.example.org; use starttls or ssl\n"
+    )

@@ -30,6 +30,8 @@ from .extract import extract_facts
 from .importer import import_dump
 from .jobs import HORIZON_MARGIN, deliver_pending, make_digest, poll_wiki
 from .mail import DeliveryError, send_smtp, sender, write_outbox
+from .report import Report
+from .serve import make_report_server
 from .sync import add_page, backfill_page
 from .titles import normalize_title
 from .wording import describe, plural
@@ -663,6 +665,46 @@ def test_email(context: Context, address: str) -> None:
         why = result.refused.get(address, "refused for now")
         raise WikimonError(f"the test message was not sent: {address}: {why}")
     click.echo(f"Sent a test message to {address} through {config.smtp.host}:{config.smtp.port}")
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@click.option("--out", "out", default="report", show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False), help="Where to write the report.")  # fmt: skip
+@wiki_option("Wiki name, when a title is stored for several.")
+@pass_context
+def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None) -> None:
+    """Write the history report of TITLEs (default: every stored article) as static HTML:
+    open DIR/index.html in a browser, online or not."""
+    store = context.store(must_exist=True)
+    pages = [context.page(t, wiki) for t in titles] if titles else None
+    context.analyze_stale()
+    files, size = Report(store, context.config, pages).write(Path(out))
+    click.echo(f"Wrote {plural(files, 'file')} ({_size(size)}) to {out}/")
+    click.echo(f"Open {Path(out) / 'index.html'} in a browser, or run `wikimon serve`.")
+
+
+@cli.command()
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")  # fmt: skip
+@pass_context
+def serve(context: Context, port: int) -> None:
+    """Serve the history report live from the database on 127.0.0.1, until Ctrl-C: new
+    revisions appear without regenerating anything."""
+    context.store(must_exist=True)
+    context.analyze_stale()
+    context.close()
+    try:
+        server = make_report_server(context.db_path, context.config, port)
+    except OSError as error:
+        raise WikimonError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    click.echo(f"Serving the report on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _address(value: str) -> str:

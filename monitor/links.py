@@ -32,8 +32,30 @@ def page_url(api_url: str, page: Page) -> str:
 def article_path(page: Page) -> str:
     """The article's page in the report, relative to the report's root. By page id, so
     links survive moves; index.html spelled out, so they work from file://."""
-    return f"{quote(page.wiki)}/{int(page.page_id)}/index.html"
+    return f"{article_dir(page)}index.html"
 
 
 def report_url(base: str | None, page: Page) -> str | None:
     return base + article_path(page) if base else None
+
+
+def article_dir(page: Page) -> str:
+    return f"{quote(page.wiki)}/{int(page.page_id)}/"
+
+
+def field_path(page: Page, name: str) -> str:
+    return f"{article_dir(page)}field/{quote(name, safe='')}.html"
+
+
+def group_path(page: Page, group: str) -> str:
+    """The article's timeline of one field group: a page, so filters work without JS."""
+    return f"{article_dir(page)}changes-{quote(group)}.html"
+
+
+def contested_path(page: Page) -> str:
+    return f"{article_dir(page)}contested.html"
+
+
+def as_of_path(page: Page, day: str | None = None) -> str:
+    """The infobox as of the end of ``day`` (YYYY-MM-DD); None: the list of days."""
+    return f"{article_dir(page)}as-of/{day or 'index'}.html"

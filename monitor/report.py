@@ -1,0 +1,412 @@
+"""The browsable history report: one set of pages, written as a static site by
+`wikimon report` or served live from the database by `wikimon serve`.
+
+Every page is a path relative to the report's root (``enwiki/123/index.html``) rendered by
+:meth:`Report.render`; links between pages are relative too, so the static site works
+from ``file://`` and offline (one CSS file, one small optional script, charts as inline
+SVG). Everything from the wiki is escaped by the templates' autoescape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from storage import Page, Store
+from storage import changes as changelog
+
+from .charts import Point, Series, line_chart, presence_chart, sparkline
+from .config import Config
+from .digest import format_time, parse_time
+from .history import GROUPS, ArticleHistory, Revision, field_group, load_history
+from .links import (
+    article_dir,
+    article_path,
+    as_of_path,
+    contested_path,
+    diff_url,
+    field_path,
+    group_path,
+    page_url,
+    revision_url,
+)
+from .mail import TEMPLATES, environment
+from .wording import describe
+
+ASSETS = ("report.css", "report.js")
+_ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]+)/(.+)$")
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class FieldStats:
+    changes: int = 0  # revisions that changed it
+    reverted: int = 0  # of those, reverted
+    editors: int = 0
+    last: str | None = None  # timestamp of its last change
+
+
+class Report:
+    """The report of ``pages`` (default: every stored article with revisions)."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        pages: list[Page] | None = None,
+        cache: dict[int, tuple[tuple, ArticleHistory]] | None = None,
+    ):
+        self.store = store
+        self.config = config
+        self.pages = pages if pages is not None else [
+            p for p in store.pages() if store.revision_count(p)
+        ]  # fmt: skip
+        # page id -> (what the history was built from, the history): `serve` keeps it
+        # across requests and rebuilds a history only when its article got revisions
+        self._histories = cache if cache is not None else {}
+
+    # -- data ------------------------------------------------------------------------------
+
+    def history(self, page: Page) -> ArticleHistory:
+        signature = tuple(
+            self.store.conn.execute(
+                "SELECT COUNT(*), MAX(revid), (SELECT version || analyzed FROM analysis_state "
+                "WHERE page = ?) FROM revisions WHERE page = ?",
+                [page.id, page.id],
+            ).fetchone()
+        )
+        cached = self._histories.get(page.id)
+        if cached is None or cached[0] != signature:
+            infobox = self.config.infobox_for(page.wiki, page.title)
+            self._histories[page.id] = (signature, load_history(self.store, page, infobox))
+        return self._histories[page.id][1]
+
+    def api_url(self, page: Page) -> str | None:
+        """Links go to the configured wiki only: not to whatever a database or an export
+        says its wiki is."""
+        wiki = self.config.wikis.get(page.wiki)
+        return wiki.api_url if wiki else None
+
+    def known_until(self) -> str:
+        """The moment up to which the wiki is known: the last poll, or the newest stored
+        revision (an imported archive). Activity counts end here."""
+        row = self.store.conn.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
+            "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
+        ).fetchone()
+        return row[0] or format_time(parse_time("1970-01-01T00:00:00Z"))
+
+    def field_stats(self, page: Page) -> dict[str, FieldStats]:
+        stats: dict[str, FieldStats] = defaultdict(FieldStats)
+        for row in self.store.conn.execute(
+            """
+            SELECT c.field, COUNT(DISTINCT c.revid), COUNT(DISTINCT rd.revid),
+                   COUNT(DISTINCT r.user), MAX(c.timestamp)
+              FROM changes c
+              JOIN revisions r ON r.page = c.page AND r.revid = c.revid
+              LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid
+             WHERE c.page = ? GROUP BY c.field
+            """,
+            [page.id],
+        ):
+            stats[row[0]] = FieldStats(*row[1:])
+        return stats
+
+    def timeline(self, page: Page, group: str | None = None) -> list[dict[str, Any]]:
+        """The semantic changes grouped by day, newest first; each day lists its changes
+        newest first, the reverted ones apart."""
+        api_url = self.api_url(page)
+        days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in changelog.changes(self.store, page):
+            row_group = field_group(row["field"])
+            if group is not None and row_group != group:
+                continue
+            days[row["timestamp"][:10]].append(
+                {
+                    **row,
+                    "group": row_group,
+                    "field_href": field_path(page, row["field"]),
+                    "text": describe(row),
+                    "url": diff_url(api_url, row["revid"], row["parent_revid"])
+                    if api_url
+                    else None,
+                }
+            )
+        return [
+            {
+                "day": day,
+                "kept": [r for r in reversed(rows) if r["reverted_by"] is None],
+                "reverted": [r for r in reversed(rows) if r["reverted_by"] is not None],
+            }
+            for day, rows in sorted(days.items(), reverse=True)
+        ]
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def paths(self) -> Iterator[str]:
+        """Every page of the static report."""
+        yield "index.html"
+        for page in self.pages:
+            history = self.history(page)
+            yield article_path(page)
+            for group in GROUPS:
+                yield group_path(page, group)
+            yield contested_path(page)
+            for name in history.versions:
+                yield field_path(page, name)
+            yield as_of_path(page)
+            for day in self.days(history):
+                yield as_of_path(page, day)
+
+    def days(self, history: ArticleHistory) -> list[str]:
+        """The days with at least one visible revision: an as-of page each."""
+        return sorted({r.timestamp[:10] for r in history.revisions if r.visible})
+
+    def render(self, path: str, at: str | None = None) -> str:
+        """The page at ``path`` (``at``: a date or revid, for as-of pages when served)."""
+        if path in ("", "index.html"):
+            return self._render("index.html", path or "index.html", self._index())
+        match = _ARTICLE.match(path)
+        if not match:
+            raise NotFound(path)
+        wiki, page_id, rest = unquote(match[1]), int(match[2]), match[3]
+        page = next((p for p in self.pages if p.wiki == wiki and p.page_id == page_id), None)
+        if page is None:
+            raise NotFound(path)
+        if rest == "index.html":
+            return self._render("article.html", path, self._article(page, None))
+        if (group := re.fullmatch(r"changes-([a-z]+)\.html", rest)) and group[1] in GROUPS:
+            return self._render("article.html", path, self._article(page, group[1]))
+        if rest == "contested.html":
+            return self._render("contested.html", path, self._contested(page))
+        if rest.startswith("field/") and rest.endswith(".html"):
+            name = unquote(rest[len("field/") : -len(".html")])
+            if name in self.history(page).versions:
+                return self._render("field.html", path, self._field(page, name))
+        if rest == "as-of/index.html":
+            return self._render("as_of.html", path, self._as_of(page, at))
+        day = re.fullmatch(r"as-of/([0-9]{4}-[0-9]{2}-[0-9]{2})\.html", rest)
+        if day and day[1] in self.days(self.history(page)):
+            return self._render("as_of.html", path, self._as_of(page, day[1]))
+        raise NotFound(path)
+
+    def write(self, out: Path) -> tuple[int, int]:
+        """Write the static report into ``out``; returns (files, bytes)."""
+        files = total = 0
+        for path in self.paths():
+            data = self.render(path).encode("utf-8")
+            _write(out / path, data)
+            files, total = files + 1, total + len(data)
+        for asset in ASSETS:
+            data = asset_bytes(asset)
+            _write(out / asset, data)
+            files, total = files + 1, total + len(data)
+        return files, total
+
+    # -- view models -----------------------------------------------------------------------
+
+    def _render(self, template: str, path: str, context: dict[str, Any]) -> str:
+        root = "../" * path.count("/")
+        return (
+            environment()
+            .get_template(template)
+            .render(root=root, path=path, report=self, groups=GROUPS, **context)
+        )
+
+    def _index(self) -> dict[str, Any]:
+        until = self.known_until()
+        rows = []
+        for page in self.pages:
+            history = self.history(page)
+            stats = self.field_stats(page)
+            rows.append(
+                {
+                    "page": page,
+                    "href": article_path(page),
+                    "last_change": max((s.last for s in stats.values() if s.last), default=None),
+                    "changes": self.store.conn.execute(
+                        "SELECT COUNT(*) FROM changes WHERE page = ?", [page.id]
+                    ).fetchone()[0],
+                    "week": history.activity(7, until),
+                    "month": history.activity(30, until),
+                    "sparkline": sparkline(
+                        history.edits_per_day(30, until),
+                        label=f"edits per day, the 30 days to {until[:10]}",
+                    ),
+                }
+            )
+        return {"title": "wikimon report", "articles": rows, "until": until}
+
+    def _article_context(self, page: Page) -> dict[str, Any]:
+        history = self.history(page)
+        api_url = self.api_url(page)
+        return {
+            "page": page,
+            "history": history,
+            "title": page.title,
+            "api_url": api_url,
+            "wiki_url": page_url(api_url, page) if api_url else None,
+            "dir": article_dir(page),
+            "links": {
+                "article": article_path(page),
+                "contested": contested_path(page),
+                "as_of": as_of_path(page),
+            },
+        }
+
+    def _article(self, page: Page, group: str | None) -> dict[str, Any]:
+        context = self._article_context(page)
+        history = context["history"]
+        stats = self.field_stats(page)
+        facts = []
+        for name, fact in history.current.items():
+            blame = history.blame(name)
+            facts.append(
+                {
+                    "name": name,
+                    "fact": fact,
+                    "href": field_path(page, name),
+                    "group": field_group(name),
+                    "blame": self._edit(page, blame.revision) if blame else None,
+                    "changes": stats[name].changes if name in stats else 0,
+                }
+            )
+        charts = [
+            (name, field_path(page, name), self._chart(page, name))
+            for name in history.versions
+            if field_group(name) == "casualties" and history.figure_series(name)
+        ]
+        return {
+            **context,
+            "group": group,
+            "facts": facts,
+            "charts": charts,
+            "timeline": self.timeline(page, group),
+            "group_links": {g: group_path(page, g) for g in GROUPS},
+        }
+
+    def _field(self, page: Page, name: str) -> dict[str, Any]:
+        context = self._article_context(page)
+        history: ArticleHistory = context["history"]
+        versions = [
+            {"version": v, "edit": self._edit(page, v.revision)}
+            for v in reversed(history.versions[name])
+        ]
+        presence = history.presence(name)
+        is_list = any(len(v.fact.items) > 1 for v in history.versions[name] if v.fact)
+        first = history.revisions[0].timestamp
+        end = self.known_until()
+        return {
+            **context,
+            "title": f"{name} — {page.title}",
+            "field": name,
+            "group": field_group(name),
+            "versions": versions,
+            "stats": self.field_stats(page).get(name, FieldStats()),
+            "chart": self._chart(page, name) if history.figure_series(name) else None,
+            "presence": presence_chart(presence, start=first, end=end) if is_list else None,
+        }
+
+    def _chart(self, page: Page, name: str) -> Any:
+        history = self.history(page)
+        api_url = self.api_url(page)
+        series = []
+        for line in history.figure_series(name):
+            points = []
+            for point in line.points:
+                edit = self._edit(page, point.revision)
+                who = edit["user"] if edit["user"] is not None else "(hidden)"
+                points.append(
+                    Point(
+                        time=point.revision.timestamp,
+                        value=point.value,
+                        href=edit["url"] if api_url else None,
+                        label=f"{point.value:,} {line.category or ''} — {who}, "
+                        f"{point.revision.timestamp[:16].replace('T', ' ')} UTC",
+                        reverted=point.reverted,
+                    )
+                )
+            series.append(Series(line.name, tuple(points)))
+        return line_chart(
+            series,
+            title=f"{name}: {page.title}",
+            start=history.revisions[0].timestamp,
+            end=self.known_until(),
+        )
+
+    def _contested(self, page: Page) -> dict[str, Any]:
+        context = self._article_context(page)
+        stats = self.field_stats(page)
+        ranked = sorted(stats.items(), key=lambda kv: (-kv[1].reverted, -kv[1].changes, kv[0]))
+        return {
+            **context,
+            "title": f"Contested fields — {page.title}",
+            "fields": [
+                {"name": name, "stats": s, "href": field_path(page, name)} for name, s in ranked
+            ],
+        }
+
+    def _as_of(self, page: Page, at: str | None) -> dict[str, Any]:
+        context = self._article_context(page)
+        history: ArticleHistory = context["history"]
+        days = self.days(history)
+        revision = None
+        if at is not None:
+            if re.fullmatch(r"[0-9]{1,18}", at):
+                target = next((r for r in history.revisions if r.revid == int(at)), None)
+                bound = (target.timestamp, target.revid) if target else None
+            else:
+                day_end = at[:10] + "T23:59:59Z" if len(at) == 10 else at
+                bound = (day_end, 2**63 - 1)
+            revision = history.revision_at(bound) if bound else None
+        day_links = [(day, as_of_path(page, day)) for day in days]
+        position = days.index(at) if at in days else None
+        return {
+            **context,
+            "title": f"{page.title} as of {at}" if at else f"{page.title}: as of a date",
+            "at": at,
+            "revision": self._edit(page, revision) if revision else None,
+            "facts": history.facts_at((revision.timestamp, revision.revid)) if revision else {},
+            "field_links": {name: field_path(page, name) for name in history.versions},
+            "days": day_links,
+            "previous": day_links[position - 1] if position else None,
+            "next": day_links[position + 1]
+            if position is not None and position + 1 < len(days)
+            else None,
+        }
+
+    def _edit(self, page: Page, revision: Revision) -> dict[str, Any]:
+        api_url = self.api_url(page)
+        return {
+            "revid": revision.revid,
+            "timestamp": revision.timestamp,
+            "user": revision.user,
+            "comment": revision.comment,
+            "reverted_by": revision.reverted_by,
+            "reverts_to": revision.reverts_to,
+            "url": (
+                diff_url(api_url, revision.revid, revision.parent_revid)
+                if revision.parent_revid
+                else revision_url(api_url, revision.revid)
+            )
+            if api_url
+            else None,
+            "revision_url": revision_url(api_url, revision.revid) if api_url else None,
+        }
+
+
+def asset_bytes(name: str) -> bytes:
+    return (TEMPLATES / name).read_bytes()
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)

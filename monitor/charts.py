@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from .wording import isolate
+
 __all__ = ["Point", "Series", "line_chart", "presence_chart", "sparkline"]
 
 
@@ -363,10 +365,10 @@ def _summary(s: Series) -> str:
     line = [p for p in s.points if not p.reverted]
     reverted = len(s.points) - len(line)
     if not line:
-        text = f"{s.name}: no values"
+        text = f"{isolate(s.name)}: no values"
     else:
         first, last = line[0], line[-1]
-        text = f"{s.name}: {_fmt_int(first.value)} ({_day(_parse_time(first.time))})"
+        text = f"{isolate(s.name)}: {_fmt_int(first.value)} ({_day(_parse_time(first.time))})"
         if len(line) > 1:
             text += f" → {_fmt_int(last.value)} ({_day(_parse_time(last.time))})"
     return text + (f", {reverted} reverted" if reverted else "")
@@ -561,10 +563,10 @@ def presence_chart(
             out.append(
                 f'<rect class="bar" x="{_n(xa)}" y="{y + 4}" width="{_n(max(xb - xa, 1))}" '
                 f'height="12" data-item="{_esc(label)}" data-from="{_esc(frm)}" '
-                f'data-to="{_esc(to or "")}"><title>{_esc(label)}: from {_minute(a)} {until}'
-                "</title></rect>"
+                f'data-to="{_esc(to or "")}"><title>{_esc(isolate(label))}: from {_minute(a)} '
+                f"{until}</title></rect>"
             )
         bars = f'<g fill="{_BAR}">{"".join(out[1:])}</g>' if len(out) > 1 else ""
         parts.append(f'<g class="row" data-item="{_esc(label)}">{out[0]}{bars}</g>')
-    desc = "; ".join(f"{label}: {len(intervals)} intervals" for label, intervals in rows)
+    desc = "; ".join(f"{isolate(label)}: {len(intervals)} intervals" for label, intervals in rows)
     return _svg("presence", uid, width, bottom + 24, title, desc, "".join(parts))

@@ -670,7 +670,7 @@ def test_email(context: Context, address: str) -> None:
 @cli.command()
 @click.argument("titles", nargs=-1)
 @click.option("--out", "out", default="report", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False), help="Where to write the report.")  # fmt: skip
+              type=click.Path(), help="Where to write the report.")  # fmt: skip
 @wiki_option("Wiki name, when a title is stored for several.")
 @pass_context
 def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None) -> None:
@@ -679,7 +679,13 @@ def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None
     store = context.store(must_exist=True)
     pages = [context.page(t, wiki) for t in titles] if titles else None
     context.analyze_stale()
-    files, size = Report(store, context.config, pages).write(Path(out))
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise WikimonError(f"--out {out}: is a file, not a directory")
+    try:
+        files, size = Report(store, context.config, pages).write(Path(out))
+    except OSError as error:  # a file in the way, no permission, disk full…
+        where = error.filename or out
+        raise WikimonError(f"cannot write the report to {where}: {error.strerror}") from None
     click.echo(f"Wrote {plural(files, 'file')} ({_size(size)}) to {out}/")
     click.echo(f"Open {Path(out) / 'index.html'} in a browser, or run `wikimon serve`.")
 

@@ -21,7 +21,7 @@ from .diff import diff_facts
 from .extract import extract_facts
 from .facts import Facts
 from .links import diff_url, page_url, report_url, revision_url
-from .wording import describe, plural
+from .wording import describe, one_line, plural
 
 
 @dataclass
@@ -108,13 +108,6 @@ class Digest:
             headline = f"{top.field}: {top.text}"
         subject = f"wikimon: {plural(len(changed), 'article')} changed — {headline}"
         return one_line(subject, 150)
-
-
-def one_line(text: str, width: int = 200) -> str:
-    """Control characters (CR, LF, tabs…) and line/paragraph separators become spaces:
-    nothing from the wiki can start a new header or fake a line."""
-    text = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]", " ", text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def build_digest(

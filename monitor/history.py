@@ -179,9 +179,10 @@ class ArticleHistory:
         return [(texts[key], spans[key]) for key in texts]
 
     def activity(self, days: int, until: str) -> tuple[int, int]:
-        """(edits, reverts) in the ``days`` days before ``until``."""
+        """(edits, reverts) in the ``days`` days up to ``until``: (until - days, until], so
+        that the newest revision (often ``until`` itself) counts."""
         since = format_time(parse_time(until) - timedelta(days=days))
-        window = [r for r in self.revisions if since <= r.timestamp < until]
+        window = [r for r in self.revisions if since < r.timestamp <= until]
         return len(window), sum(1 for r in window if r.reverts_to is not None)
 
     def edits_per_day(self, days: int, until: str) -> list[int]:

@@ -1,7 +1,7 @@
 """Digests as e-mail: rendering (jinja2, text + HTML) and delivery (SMTP or an outbox).
 
 Everything a wiki says is untrusted: the HTML template autoescapes it, headers only ever
-get it through :func:`monitor.digest.one_line`, and the email package refuses any header
+get it through :func:`monitor.wording.one_line`, and the email package refuses any header
 value with a line break.
 """
 
@@ -10,11 +10,9 @@ from __future__ import annotations
 import email.policy
 import functools
 import os
-import re
 import smtplib
 import socket
 import ssl
-import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -24,9 +22,9 @@ import jinja2
 
 from . import __version__
 from .config import Config, SmtpConfig
-from .digest import Digest, one_line
+from .digest import Digest
 from .errors import WikimonError
-from .wording import plural
+from .wording import isolate, one_line, plural
 
 # templates/ of the checkout, or the copy a wheel installs as monitor/templates
 TEMPLATES = next(
@@ -76,19 +74,6 @@ def utc(moment: str | None) -> str:
         return ""
     seconds = moment[16:19] if moment[17:19] not in ("", "00") else ""
     return f"{moment[:10]} {moment[11:16]}{seconds} UTC"
-
-
-_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
-
-
-def isolate(text: str | None) -> str:
-    """One line of wiki text; with right-to-left letters, between Unicode isolates
-    (FSI … PDI), so that it shows as written. Bidi controls from the wiki are dropped:
-    a stray PDI or RLO could otherwise end the isolate and reorder the rest of the line."""
-    line = _BIDI_CONTROLS.sub("", one_line(text or ""))
-    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in line):
-        return "\u2068" + line + "\u2069"
-    return line
 
 
 def render(digest: Digest, config: Config) -> tuple[str, str]:

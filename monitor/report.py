@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from storage import Page, Store
 from storage import changes as changelog
@@ -36,10 +36,11 @@ from .links import (
     revision_url,
 )
 from .mail import TEMPLATES, environment
-from .wording import describe
+from .wording import describe, isolate
 
 ASSETS = ("report.css", "report.js")
 _ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]+)/(.+)$")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
 class NotFound(Exception):
@@ -133,7 +134,7 @@ class Report:
                 {
                     **row,
                     "group": row_group,
-                    "field_href": field_path(page, row["field"]),
+                    "field_href": field_href(page, row["field"]),
                     "text": describe(row),
                     "url": diff_url(api_url, row["revid"], row["parent_revid"])
                     if api_url
@@ -268,22 +269,28 @@ class Report:
         stats = self.field_stats(page)
         facts = []
         for name, fact in history.current.items():
+            if group is not None and field_group(name) != group:
+                continue
             blame = history.blame(name)
             facts.append(
                 {
                     "name": name,
                     "fact": fact,
-                    "href": field_path(page, name),
+                    "href": field_href(page, name),
                     "group": field_group(name),
                     "blame": self._edit(page, blame.revision) if blame else None,
                     "changes": stats[name].changes if name in stats else 0,
                 }
             )
-        charts = [
-            (name, field_path(page, name), self._chart(page, name))
-            for name in history.versions
-            if field_group(name) == "casualties" and history.figure_series(name)
-        ]
+        charts = (
+            [
+                (name, field_href(page, name), self._chart(page, name))
+                for name in history.versions
+                if field_group(name) == "casualties" and history.figure_series(name)
+            ]
+            if group in (None, "casualties")
+            else []
+        )
         return {
             **context,
             "group": group,
@@ -323,7 +330,8 @@ class Report:
             points = []
             for point in line.points:
                 edit = self._edit(page, point.revision)
-                who = edit["user"] if edit["user"] is not None else "(hidden)"
+                # isolated: a right-to-left name would otherwise pull the date after it
+                who = isolate(edit["user"]) if edit["user"] is not None else "(hidden)"
                 points.append(
                     Point(
                         time=point.revision.timestamp,
@@ -350,7 +358,7 @@ class Report:
             **context,
             "title": f"Contested fields — {page.title}",
             "fields": [
-                {"name": name, "stats": s, "href": field_path(page, name)} for name, s in ranked
+                {"name": name, "stats": s, "href": field_href(page, name)} for name, s in ranked
             ],
         }
 
@@ -359,6 +367,9 @@ class Report:
         history: ArticleHistory = context["history"]
         days = self.days(history)
         revision = None
+        at_time = at if at and _MOMENT.fullmatch(at) else None
+        if at is not None and at_time is None and not re.fullmatch(r"[0-9]{1,18}", at):
+            raise NotFound(at)  # neither a date nor a revid: no such page
         if at is not None:
             if re.fullmatch(r"[0-9]{1,18}", at):
                 target = next((r for r in history.revisions if r.revid == int(at)), None)
@@ -373,9 +384,10 @@ class Report:
             **context,
             "title": f"{page.title} as of {at}" if at else f"{page.title}: as of a date",
             "at": at,
+            "at_time": at_time,
             "revision": self._edit(page, revision) if revision else None,
             "facts": history.facts_at((revision.timestamp, revision.revid)) if revision else {},
-            "field_links": {name: field_path(page, name) for name in history.versions},
+            "field_links": {name: field_href(page, name) for name in history.versions},
             "days": day_links,
             "previous": day_links[position - 1] if position else None,
             "next": day_links[position + 1]
@@ -401,6 +413,12 @@ class Report:
             else None,
             "revision_url": revision_url(api_url, revision.revid) if api_url else None,
         }
+
+
+def field_href(page: Page, name: str) -> str:
+    """The link to a field's page. Its file is named field_path(), %-escapes and all; a
+    browser decodes a link once (file: URLs too), so the link escapes the "%" again."""
+    return quote(field_path(page, name))
 
 
 def asset_bytes(name: str) -> bytes:

@@ -8,6 +8,8 @@ afresh, so revisions stored by the daemon appear without regenerating anything.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -70,6 +72,32 @@ class _QuietHandler(WSGIRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
+class _ReportServer(WSGIServer):
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Until SIGINT (Ctrl-C) or SIGTERM, which end the loop once the current request is
+        answered. Not a KeyboardInterrupt: wsgiref catches whatever a request raises, that
+        too, answers 500 and serves on, so a Ctrl-C during a request was lost."""
+        if threading.current_thread() is not threading.main_thread():
+            super().serve_forever(poll_interval)  # signals are the main thread's business
+            return
+
+        def stop(signum: int, frame: Any) -> None:
+            threading.Thread(target=self.shutdown, daemon=True).start()  # it waits for the loop
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            super().serve_forever(poll_interval)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+
 def make_report_server(db_path: str, config: Config, port: int) -> WSGIServer:
     """A server on 127.0.0.1 only: the report is for the person running wikimon."""
-    return make_server("127.0.0.1", port, make_app(db_path, config), handler_class=_QuietHandler)
+    return make_server(
+        "127.0.0.1",
+        port,
+        make_app(db_path, config),
+        server_class=_ReportServer,
+        handler_class=_QuietHandler,
+    )

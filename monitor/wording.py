@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 
@@ -29,3 +31,23 @@ def describe(change: dict[str, Any]) -> str:
     if kind in ("item_removed", "field_removed"):
         return f"− {change['item'] or change['old']}"
     return f"{change['old']} → {change['new']}"
+
+
+def one_line(text: str, width: int = 200) -> str:
+    """Control characters (CR, LF, tabs…) and line/paragraph separators become spaces:
+    nothing from the wiki can start a new header or fake a line."""
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]", " ", text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def isolate(text: str | None) -> str:
+    """One line of wiki text; with right-to-left letters, between Unicode isolates
+    (FSI … PDI), so that it shows as written. Bidi controls from the wiki are dropped:
+    a stray PDI or RLO could otherwise end the isolate and reorder the rest of the line."""
+    line = _BIDI_CONTROLS.sub("", one_line(text or ""))
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in line):
+        return "\u2068" + line + "\u2069"
+    return line

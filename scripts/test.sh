@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 DEBS="mediawiki php-sqlite3 php-cli php-mbstring php-xml php-intl"
 missing=""
 for p in $DEBS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+# the browser tests drive the system Chromium (Playwright downloads nothing)
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "installing Debian packages:$missing"

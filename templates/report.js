@@ -9,6 +9,9 @@
     timeline.querySelectorAll("li.change").forEach(function (li) {
       li.hidden = group !== "" && li.getAttribute("data-group") !== group;
     });
+    document.querySelectorAll("#facts tr[data-group]").forEach(function (row) {
+      row.hidden = group !== "" && row.getAttribute("data-group") !== group;
+    });
     timeline.querySelectorAll("section.day").forEach(function (day) {
       day.hidden = !day.querySelector("li.change:not([hidden])");
     });

@@ -19,7 +19,7 @@ from smtp_fixtures import SmtpServer
 from monitor.config import load_config
 from monitor.daemon import Daemon
 from monitor.digest import format_time, parse_time
-from monitor.mail import isolate
+from monitor.wording import isolate
 from storage import Store
 from storage import digests as digest_log
 

@@ -6,6 +6,8 @@ nothing a wiki says can point a reader elsewhere.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from urllib.parse import quote
 
 from storage import Page
@@ -43,8 +45,18 @@ def article_dir(page: Page) -> str:
     return f"{quote(page.wiki)}/{int(page.page_id)}/"
 
 
+def field_file(name: str) -> str:
+    """The file name of a field's page. Field names come from wiki text: a plain name is
+    used as is; any other gets a short slug and a hash, so that it is safe in a path and
+    a URL, short enough for any file system, and distinct even where case is not."""
+    if re.fullmatch(r"[a-z0-9_-]{1,60}", name):
+        return f"{name}.html"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:40] or "field"
+    return f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:10]}.html"
+
+
 def field_path(page: Page, name: str) -> str:
-    return f"{article_dir(page)}field/{quote(name, safe='')}.html"
+    return f"{article_dir(page)}field/{field_file(name)}"
 
 
 def group_path(page: Page, group: str) -> str:

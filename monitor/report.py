@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from storage import Page, Store
 from storage import changes as changelog
@@ -30,6 +30,7 @@ from .links import (
     as_of_path,
     contested_path,
     diff_url,
+    field_file,
     field_path,
     group_path,
     page_url,
@@ -134,7 +135,7 @@ class Report:
                 {
                     **row,
                     "group": row_group,
-                    "field_href": field_href(page, row["field"]),
+                    "field_href": field_path(page, row["field"]),
                     "text": describe(row),
                     "url": diff_url(api_url, row["revid"], row["parent_revid"])
                     if api_url
@@ -188,9 +189,10 @@ class Report:
             return self._render("article.html", path, self._article(page, group[1]))
         if rest == "contested.html":
             return self._render("contested.html", path, self._contested(page))
-        if rest.startswith("field/") and rest.endswith(".html"):
-            name = unquote(rest[len("field/") : -len(".html")])
-            if name in self.history(page).versions:
+        if rest.startswith("field/"):
+            files = {field_file(name): name for name in self.history(page).versions}
+            name = files.get(rest[len("field/") :])
+            if name is not None:
                 return self._render("field.html", path, self._field(page, name))
         if rest == "as-of/index.html":
             return self._render("as_of.html", path, self._as_of(page, at))
@@ -276,7 +278,7 @@ class Report:
                 {
                     "name": name,
                     "fact": fact,
-                    "href": field_href(page, name),
+                    "href": field_path(page, name),
                     "group": field_group(name),
                     "blame": self._edit(page, blame.revision) if blame else None,
                     "changes": stats[name].changes if name in stats else 0,
@@ -284,7 +286,7 @@ class Report:
             )
         charts = (
             [
-                (name, field_href(page, name), self._chart(page, name))
+                (name, field_path(page, name), self._chart(page, name))
                 for name in history.versions
                 if field_group(name) == "casualties" and history.figure_series(name)
             ]
@@ -358,7 +360,7 @@ class Report:
             **context,
             "title": f"Contested fields — {page.title}",
             "fields": [
-                {"name": name, "stats": s, "href": field_href(page, name)} for name, s in ranked
+                {"name": name, "stats": s, "href": field_path(page, name)} for name, s in ranked
             ],
         }
 
@@ -387,7 +389,7 @@ class Report:
             "at_time": at_time,
             "revision": self._edit(page, revision) if revision else None,
             "facts": history.facts_at((revision.timestamp, revision.revid)) if revision else {},
-            "field_links": {name: field_href(page, name) for name in history.versions},
+            "field_links": {name: field_path(page, name) for name in history.versions},
             "days": day_links,
             "previous": day_links[position - 1] if position else None,
             "next": day_links[position + 1]
@@ -413,12 +415,6 @@ class Report:
             else None,
             "revision_url": revision_url(api_url, revision.revid) if api_url else None,
         }
-
-
-def field_href(page: Page, name: str) -> str:
-    """The link to a field's page. Its file is named field_path(), %-escapes and all; a
-    browser decodes a link once (file: URLs too), so the link escapes the "%" again."""
-    return quote(field_path(page, name))
 
 
 def asset_bytes(name: str) -> bytes:

@@ -49,7 +49,7 @@ class Point:
     """One value of a figure series: when it was set, where it links, its tooltip."""
 
     time: str  # ISO 8601 UTC, e.g. "2024-12-01T14:03:00Z"
-    value: int
+    value: int | None  # None: the figure is gone from here on (the line stops)
     href: str | None  # where the point links (a wiki diff URL)
     label: str  # tooltip text
     reverted: bool = False  # a reverted value: marked, not part of the line
@@ -362,8 +362,8 @@ def _linked(href: str | None, element: str) -> str:
 
 
 def _summary(s: Series) -> str:
-    line = [p for p in s.points if not p.reverted]
-    reverted = len(s.points) - len(line)
+    line = [p for p in s.points if not p.reverted and p.value is not None]
+    reverted = sum(1 for p in s.points if p.reverted)
     if not line:
         text = f"{isolate(s.name)}: no values"
     else:
@@ -432,10 +432,10 @@ def line_chart(
         carried = [(t0, p.value) for t, p in ordered if not p.reverted and t <= t0][-1:]
         inside = [(t, p) for t, p in ordered if t0 <= t <= t1]
         lines.append(carried + [(t, p.value) for t, p in inside if not p.reverted and t > t0])
-        markers.append(inside)
+        markers.append([(t, p) for t, p in inside if p.value is not None])
     # The scale is the real values': one vandal's 14,200 must not flatten a line of 220s.
     # Reverted values outside it are drawn at the edge (data-clipped), their tooltip exact.
-    values = [v for line in lines for _, v in line] + [
+    values = [v for line in lines for _, v in line if v is not None] + [
         p.value for m in markers for _, p in m if not p.reverted
     ]
     values = values or [p.value for m in markers for _, p in m]
@@ -471,10 +471,15 @@ def line_chart(
             if v == current:
                 continue  # the step holds
             last_x = _n(x(t))
-            d += f"H{last_x}V{_n(y(v))}" if d else f"M{last_x} {_n(y(v))}"
+            if v is None:  # the figure went away: the line stops here
+                d += f"H{last_x}"
+            elif current is None:
+                d += f"M{last_x} {_n(y(v))}"
+            else:
+                d += f"H{last_x}V{_n(y(v))}"
             current = v
         if d:
-            d += "" if last_x == _n(right) else f"H{_n(right)}"
+            d += "" if last_x == _n(right) or current is None else f"H{_n(right)}"
             parts.append(
                 f'<path class="series" data-series="{name}" d="{d}" fill="none" '
                 f'stroke="{colour}" stroke-width="2"{_dash(dash)}/>'

@@ -65,7 +65,7 @@ class Version:
 @dataclass(frozen=True)
 class SeriesPoint:
     revision: Revision
-    value: int
+    value: int | None  # None: the figure went away here
     reverted: bool
 
 
@@ -75,12 +75,13 @@ class FigureSeries:
 
     side: str | None
     category: str | None
-    item: str  # the item's identity, to tell apart two figures of the same side and kind
+    occurrence: int  # 0; 1 for a second figure of the same side and category…
     points: list[SeriesPoint] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        return " · ".join(p for p in (self.side, self.category or "figure") if p)
+        name = " · ".join(p for p in (self.side, self.category or "figure") if p)
+        return f"{name} ({self.occurrence + 1})" if self.occurrence else name
 
 
 @dataclass
@@ -120,7 +121,7 @@ class ArticleHistory:
         for version in self.versions.get(name, []):
             if version.revision.reverted_by is not None:
                 continue
-            if kept and kept[-1].fact == version.fact:
+            if kept and _shown(kept[-1].fact) == _shown(version.fact):
                 continue  # a revert restoring the value is not a new version
             kept.append(version)
         return kept
@@ -132,42 +133,41 @@ class ArticleHistory:
         return kept[-1] if kept and kept[-1].fact is not None else None
 
     def figure_series(self, name: str) -> list[FigureSeries]:
-        """Every figure series of a field, with a point each time its number changed;
-        numbers set by reverted revisions are points marked ``reverted``."""
-        series: dict[tuple[str | None, str | None, str], FigureSeries] = {}
-        shown: dict[tuple[str | None, str | None, str], int | None] = {}
+        """Every figure series of a field, with a point each time its number changed and
+        an end point (value None) when it went away; numbers set by reverted revisions are
+        points marked ``reverted``. A series is a side × category; a second figure of the
+        same side and category in the field is a series of its own."""
+        series: dict[tuple[str | None, str | None, int], FigureSeries] = {}
+        shown: dict[tuple[str | None, str | None, int], int | None] = {}
         for version in self.versions.get(name, []):
             reverted = version.revision.reverted_by is not None
-            seen = set()
-            for item in version.fact.items if version.fact else ():
-                for figure in item.figures:
-                    if figure.number is None:
-                        continue
-                    key = (figure.side, figure.category, item.identity)
-                    if key in seen:
-                        continue  # the first figure of its kind in the item
-                    seen.add(key)
-                    line = series.setdefault(key, FigureSeries(*key))
-                    if shown.get(key) != figure.number:
-                        line.points.append(SeriesPoint(version.revision, figure.number, reverted))
-                    if not reverted:
-                        shown[key] = figure.number
-            for key in set(shown) - seen:
+            numbers = _figure_numbers(version.fact)
+            for key, number in numbers.items():
+                line = series.setdefault(key, FigureSeries(*key))
+                if shown.get(key) != number:
+                    line.points.append(SeriesPoint(version.revision, number, reverted))
                 if not reverted:
-                    shown[key] = None  # the figure went away: its return is a new point
-        return [s for s in series.values() if any(not p.reverted for p in s.points)]
+                    shown[key] = number
+            if reverted:
+                continue
+            for key in [k for k, v in shown.items() if v is not None and k not in numbers]:
+                series[key].points.append(SeriesPoint(version.revision, None, False))
+                shown[key] = None  # it went away: its return is a new point
+        return [
+            s
+            for s in series.values()
+            if any(not p.reverted and p.value is not None for p in s.points)
+        ]
 
     def presence(self, name: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
         """For a list field: each item (its latest text) and the times it was present,
         [from, to) with to None for still there; reverted versions ignored."""
-        texts: dict[str, str] = {}
-        spans: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-        present: dict[str, str] = {}
+        texts: dict[tuple[str, int], str] = {}
+        spans: dict[tuple[str, int], list[tuple[str, str | None]]] = defaultdict(list)
+        present: dict[tuple[str, int], str] = {}
         for version in self.kept_versions(name):
             when = version.revision.timestamp
-            items = {
-                item.identity: item.text for item in (version.fact.items if version.fact else ())
-            }
+            items = _stable_items(version.fact)
             for key in list(present):
                 if key not in items:
                     spans[key].append((present.pop(key), when))
@@ -198,6 +198,34 @@ class ArticleHistory:
         return list(counts.values())
 
 
+def _figure_numbers(fact: FieldFacts | None) -> dict[tuple[str | None, str | None, int], int]:
+    """The numbers of a field's figures by (side, category, occurrence): keys that stay
+    the same when other items come and go, or when an item is reworded."""
+    numbers: dict[tuple[str | None, str | None, int], int] = {}
+    seen: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    for item in fact.items if fact else ():
+        for figure in item.figures:
+            if figure.number is None:
+                continue
+            kind = (figure.side, figure.category)
+            numbers[(*kind, seen[kind])] = figure.number
+            seen[kind] += 1
+    return numbers
+
+
+def _stable_items(fact: FieldFacts | None) -> dict[tuple[str, int], str]:
+    """A field's items by (base key, occurrence) → text. Item.identity adds a qualifier
+    only while another item shares the base key, so it changes when neighbours come and
+    go; this key does not."""
+    items: dict[tuple[str, int], str] = {}
+    seen: dict[str, int] = defaultdict(int)
+    for item in fact.items if fact else ():
+        base = item.base_key or item.key
+        items[(base, seen[base])] = item.text
+        seen[base] += 1
+    return items
+
+
 def _last_at(versions: list[Version], at: tuple[str, int] | None) -> Version | None:
     found = None
     for version in versions:
@@ -207,10 +235,26 @@ def _last_at(versions: list[Version], at: tuple[str, int] | None) -> Version | N
     return found
 
 
+def standing_reverts(reverted_by: dict[int, int]) -> dict[int, int]:
+    """Only the reverts that still stand: a revision undone by a revert that was itself
+    undone (Alice sets Y, Bob reverts, Alice restores Y) is not reverted."""
+    standing: dict[int, bool] = {}
+
+    def undone(revid: int, depth: int = 0) -> bool:
+        if revid not in standing:
+            by = reverted_by.get(revid)
+            standing[revid] = by is not None and (depth > 50 or not undone(by, depth + 1))
+        return standing[revid]
+
+    return {revid: by for revid, by in reverted_by.items() if undone(revid)}
+
+
 def load_history(store: Store, page: Page, infobox: str | None = None) -> ArticleHistory:
     """The article's history from the store, in one pass over its revisions."""
-    reverted_by = dict(
-        store.conn.execute("SELECT revid, reverted_by FROM reverted WHERE page = ?", [page.id])
+    reverted_by = standing_reverts(
+        dict(
+            store.conn.execute("SELECT revid, reverted_by FROM reverted WHERE page = ?", [page.id])
+        )
     )
     reverts_to = dict(
         store.conn.execute("SELECT revid, reverted_to FROM reverts WHERE page = ?", [page.id])
@@ -228,13 +272,19 @@ def load_history(store: Store, page: Page, infobox: str | None = None) -> Articl
         name = facts.infobox
         for field_name in [*facts.fields, *(f for f in previous if f not in facts.fields)]:
             new = facts.fields.get(field_name)
-            if previous.get(field_name) != new:
+            if _shown(previous.get(field_name)) != _shown(new):  # a change a reader sees
                 versions.setdefault(field_name, []).append(Version(revision, new))
         previous = facts.fields
     # fields in the current infobox order, then those removed since
     order = {f: i for i, f in enumerate(previous)}
     ordered = dict(sorted(versions.items(), key=lambda kv: order.get(kv[0], len(order))))
     return ArticleHistory(page, revisions, ordered, name)
+
+
+def _shown(fact: FieldFacts | None) -> str | None:
+    """What a reader sees of a field: its display text (a new link target behind the
+    same words is not a new value)."""
+    return None if fact is None else fact.value
 
 
 def _revision(

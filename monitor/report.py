@@ -126,6 +126,8 @@ class Report:
         """The semantic changes grouped by day, newest first; each day lists its changes
         newest first, the reverted ones apart."""
         api_url = self.api_url(page)
+        # the reverts that still stand (a revert undone by another is not one)
+        undone = {r.revid: r.reverted_by for r in self.history(page).revisions}
         days: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in changelog.changes(self.store, page):
             row_group = field_group(row["field"])
@@ -134,6 +136,7 @@ class Report:
             days[row["timestamp"][:10]].append(
                 {
                     **row,
+                    "reverted_by": undone.get(row["revid"]),
                     "group": row_group,
                     "field_href": field_path(page, row["field"]),
                     "text": describe(row),
@@ -334,12 +337,15 @@ class Report:
                 edit = self._edit(page, point.revision)
                 # isolated: a right-to-left name would otherwise pull the date after it
                 who = isolate(edit["user"]) if edit["user"] is not None else "(hidden)"
+                what = (
+                    "removed" if point.value is None else f"{point.value:,} {line.category or ''}"
+                )
                 points.append(
                     Point(
                         time=point.revision.timestamp,
                         value=point.value,
                         href=edit["url"] if api_url else None,
-                        label=f"{point.value:,} {line.category or ''} — {who}, "
+                        label=f"{what} — {who}, "
                         f"{point.revision.timestamp[:16].replace('T', ' ')} UTC",
                         reverted=point.reverted,
                     )

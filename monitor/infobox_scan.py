@@ -46,6 +46,8 @@ _CLOSE_TAG: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 _TAG_NAME = re.compile(r"<([a-zA-Z]+)")
 _TEMPLATE_NAME = re.compile(r"[^|{}\[\]<>\n]*")
 _INFOBOX_START = re.compile(r"\{\{\s*(?:template\s*:\s*)?infobox", re.IGNORECASE)
+# A fallback's name anywhere in the text (one regex search: no casefolded copy of the page)
+_FALLBACK_NAME = re.compile("|".join(sorted(map(re.escape, FALLBACK_INFOBOXES))), re.IGNORECASE)
 _NAMESPACE_PREFIX = re.compile(
     r"^(?:template|vorlage|modèle|modele|plantilla|predefinição|szablon|sjabloon|шаблон)\s*:\s*",
     re.IGNORECASE,
@@ -133,10 +135,12 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
     unclosed ``{{`` earlier on the page, or a wrapper template), the first one is used.
     """
     rank = _wanted(infobox)
-    if infobox is None and not _INFOBOX_START.search(wikitext):
-        lowered = wikitext.casefold()
-        if not any("{{" in lowered and name in lowered for name in FALLBACK_INFOBOXES):
-            return None
+    if (
+        infobox is None
+        and not _INFOBOX_START.search(wikitext)
+        and ("{{" not in wikitext or not _FALLBACK_NAME.search(wikitext))
+    ):
+        return None
     best: tuple[int, int, str] | None = None  # (rank, position, name)
     nested: tuple[int, int, str] | None = None
     depth = 0

@@ -1,4 +1,5 @@
-"""Digests as e-mail: rendering (jinja2, text + HTML) and delivery (SMTP or an outbox).
+"""Digests as e-mail: rendering (the templates of :mod:`monitor.rendering`, text + HTML) and
+delivery (SMTP or an outbox).
 
 Everything a wiki says is untrusted: the HTML template autoescapes it, headers only ever
 get it through :func:`monitor.wording.one_line`, and the email package refuses any header
@@ -8,7 +9,6 @@ value with a line break.
 from __future__ import annotations
 
 import email.policy
-import functools
 import os
 import smtplib
 import socket
@@ -18,26 +18,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-import jinja2
-
-from . import __version__
 from .config import Config, SmtpConfig
 from .digest import Digest
 from .errors import WikimonError
-from .wording import isolate, one_line, plural
-
-# templates/ of the checkout, or the copy a wheel installs as monitor/templates
-TEMPLATES = next(
-    (
-        path
-        for path in (
-            Path(__file__).resolve().parent.parent / "templates",
-            Path(__file__).resolve().parent / "templates",
-        )
-        if (path / "digest.txt").exists()
-    ),
-    Path(__file__).resolve().parent / "templates",
-)
+from .rendering import environment
+from .wording import one_line
 
 
 class DeliveryError(WikimonError):
@@ -47,33 +32,6 @@ class DeliveryError(WikimonError):
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
         self.permanent = permanent
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The templates: HTML autoescaped, text not (it is never interpreted as markup)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html"], default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["utc"] = utc
-    env.filters["oneline"] = one_line
-    env.filters["isolate"] = isolate
-    env.filters["plural"] = plural
-    env.globals["version"] = __version__
-    return env
-
-
-def utc(moment: str | None) -> str:
-    """2024-12-01T14:03:00Z → 2024-12-01 14:03 UTC (seconds only when not zero)"""
-    if not moment:
-        return ""
-    seconds = moment[16:19] if moment[17:19] not in ("", "00") else ""
-    return f"{moment[:10]} {moment[11:16]}{seconds} UTC"
 
 
 def render(digest: Digest, config: Config) -> tuple[str, str]:

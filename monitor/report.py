@@ -9,10 +9,12 @@ SVG). Everything from the wiki is escaped by the templates' autoescape.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -36,11 +38,11 @@ from .links import (
     page_url,
     revision_url,
 )
-from .mail import TEMPLATES, environment
+from .rendering import TEMPLATES, environment
 from .wording import describe, isolate
 
 ASSETS = ("report.css", "report.js")
-_ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]+)/(.+)$")
+_ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
@@ -56,15 +58,54 @@ class FieldStats:
     last: str | None = None  # timestamp of its last change
 
 
+@dataclass
+class _Moments:
+    """An article's revisions as the as-of pages look them up, from one pass over them: the
+    days with edits, each day's last visible revision, and the newest visible revision at
+    or before any moment (by bisection, not a pass per page)."""
+
+    history: ArticleHistory  # what it was computed from
+    keys: list[tuple[str, int]]  # (timestamp, revid) of each revision, oldest first
+    shown: list[Revision | None]  # per revision: the newest visible one at or before it
+    positions: dict[int, int]  # revid -> its index in history.revisions
+    day_end: dict[str, Revision]  # each day with a visible revision -> its last one
+    days: list[str]  # those days, oldest first
+    day_position: dict[str, int]  # day -> its index in days
+
+    @classmethod
+    def of(cls, history: ArticleHistory) -> _Moments:
+        keys, shown, positions, day_end = [], [], {}, {}
+        last: Revision | None = None
+        for index, revision in enumerate(history.revisions):  # oldest first, as stored
+            keys.append((revision.timestamp, revision.revid))
+            positions[revision.revid] = index
+            if revision.visible:
+                last = day_end[revision.timestamp[:10]] = revision
+            shown.append(last)
+        days = sorted(day_end)
+        return cls(
+            history, keys, shown, positions, day_end, days, {d: i for i, d in enumerate(days)}
+        )
+
+    def revision_at(self, at: tuple[str, int]) -> Revision | None:
+        """The newest visible revision at or before (timestamp, revid) ``at``."""
+        index = bisect.bisect_right(self.keys, at)
+        return self.shown[index - 1] if index else None
+
+
 class Report:
-    """The report of ``pages`` (default: every stored article with revisions)."""
+    """The report of ``pages`` (default: every stored article with revisions). ``cache``
+    and ``live`` are for `wikimon serve`: histories kept across requests (checked against
+    the database once per request), and the as-of page's form for ``?at=``."""
 
     def __init__(
         self,
         store: Store,
         config: Config,
         pages: list[Page] | None = None,
-        cache: dict[int, tuple[tuple, ArticleHistory]] | None = None,
+        cache: dict[int, tuple[tuple | None, ArticleHistory]] | None = None,
+        *,
+        live: bool = False,
     ):
         self.store = store
         self.config = config
@@ -72,24 +113,58 @@ class Report:
             p for p in store.pages() if store.revision_count(p)
         ]  # fmt: skip
         # page id -> (what the history was built from, the history): `serve` keeps it
-        # across requests and rebuilds a history only when its article got revisions
+        # across requests and rebuilds a history only when its article got revisions; the
+        # static report builds each history once and never asks again
         self._histories = cache if cache is not None else {}
+        self._shared = cache is not None
+        self.live = live  # served by `wikimon serve`: the as-of page has a form for ?at=
+        # what this report has looked up once (a Report lives for one run or one request)
+        self._checked: set[int] = set()  # page ids whose history is known to be current
+        self._until: str | None = None
+        self._stats: dict[int, dict[str, FieldStats]] = {}
+        self._moments: dict[int, _Moments] = {}
+        self._hidden_comments: dict[int, frozenset[int]] = {}
 
     # -- data ------------------------------------------------------------------------------
 
     def history(self, page: Page) -> ArticleHistory:
-        signature = tuple(
+        if page.id not in self._checked:
+            signature = self._signature(page) if self._shared else None
+            cached = self._histories.get(page.id)
+            if cached is None or cached[0] != signature:
+                infobox = self.config.infobox_for(page.wiki, page.title)
+                self._histories[page.id] = (signature, load_history(self.store, page, infobox))
+            self._checked.add(page.id)
+        return self._histories[page.id][1]
+
+    def _signature(self, page: Page) -> tuple:
+        """What a history was built from: when it changes, a kept history is stale."""
+        return tuple(
             self.store.conn.execute(
                 "SELECT COUNT(*), MAX(revid), (SELECT version || analyzed FROM analysis_state "
                 "WHERE page = ?) FROM revisions WHERE page = ?",
                 [page.id, page.id],
             ).fetchone()
         )
-        cached = self._histories.get(page.id)
-        if cached is None or cached[0] != signature:
-            infobox = self.config.infobox_for(page.wiki, page.title)
-            self._histories[page.id] = (signature, load_history(self.store, page, infobox))
-        return self._histories[page.id][1]
+
+    def moments(self, page: Page) -> _Moments:
+        """The article's revisions as the as-of pages look them up (once per article)."""
+        history = self.history(page)
+        found = self._moments.get(page.id)
+        if found is None or found.history is not history:
+            found = self._moments[page.id] = _Moments.of(history)
+        return found
+
+    def hidden_comments(self, page: Page) -> frozenset[int]:
+        """The revids of the article's revisions whose edit summary is hidden."""
+        if page.id not in self._hidden_comments:
+            self._hidden_comments[page.id] = frozenset(
+                revid
+                for (revid,) in self.store.conn.execute(
+                    "SELECT revid FROM revisions WHERE page = ? AND commenthidden", [page.id]
+                )
+            )
+        return self._hidden_comments[page.id]
 
     def api_url(self, page: Page) -> str | None:
         """Links go to the configured wiki only: not to whatever a database or an export
@@ -99,28 +174,34 @@ class Report:
 
     def known_until(self) -> str:
         """The moment up to which the wiki is known: the last poll, or the newest stored
-        revision (an imported archive). Activity counts end here."""
-        row = self.store.conn.execute(
-            "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
-            "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
-        ).fetchone()
-        return row[0] or format_time(parse_time("1970-01-01T00:00:00Z"))
+        revision (an imported archive). Activity counts end here. Read once per report."""
+        if self._until is None:
+            row = self.store.conn.execute(
+                "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
+                "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
+            ).fetchone()
+            self._until = row[0] or format_time(parse_time("1970-01-01T00:00:00Z"))
+        return self._until
 
     def field_stats(self, page: Page) -> dict[str, FieldStats]:
-        stats: dict[str, FieldStats] = defaultdict(FieldStats)
-        for row in self.store.conn.execute(
-            """
-            SELECT c.field, COUNT(DISTINCT c.revid), COUNT(DISTINCT rd.revid),
-                   COUNT(DISTINCT r.user), MAX(c.timestamp)
-              FROM changes c
-              JOIN revisions r ON r.page = c.page AND r.revid = c.revid
-              LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid
-             WHERE c.page = ? GROUP BY c.field
-            """,
-            [page.id],
-        ):
-            stats[row[0]] = FieldStats(*row[1:])
-        return stats
+        """Per field: the edits that changed it, how many were reverted, by how many editors,
+        and its last change (once per article; do not modify the result)."""
+        if page.id not in self._stats:
+            self._stats[page.id] = {
+                field: FieldStats(changes=changes, reverted=reverted, editors=editors, last=last)
+                for field, changes, reverted, editors, last in self.store.conn.execute(
+                    """
+                    SELECT c.field, COUNT(DISTINCT c.revid), COUNT(DISTINCT rd.revid),
+                           COUNT(DISTINCT r.user), MAX(c.timestamp)
+                      FROM changes c
+                      JOIN revisions r ON r.page = c.page AND r.revid = c.revid
+                      LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid
+                     WHERE c.page = ? GROUP BY c.field
+                    """,
+                    [page.id],
+                )
+            }
+        return self._stats[page.id]
 
     def timeline(self, page: Page, group: str | None = None) -> list[dict[str, Any]]:
         """The semantic changes grouped by day, newest first; each day lists its changes
@@ -168,12 +249,12 @@ class Report:
             for name in history.versions:
                 yield field_path(page, name)
             yield as_of_path(page)
-            for day in self.days(history):
+            for day in self.days(page):
                 yield as_of_path(page, day)
 
-    def days(self, history: ArticleHistory) -> list[str]:
-        """The days with at least one visible revision: an as-of page each."""
-        return sorted({r.timestamp[:10] for r in history.revisions if r.visible})
+    def days(self, page: Page) -> list[str]:
+        """The days with at least one visible revision, oldest first: an as-of page each."""
+        return self.moments(page).days
 
     def render(self, path: str, at: str | None = None) -> str:
         """The page at ``path`` (``at``: a date or revid, for as-of pages when served)."""
@@ -198,10 +279,10 @@ class Report:
             if name is not None:
                 return self._render("field.html", path, self._field(page, name))
         if rest == "as-of/index.html":
-            return self._render("as_of.html", path, self._as_of(page, at))
+            return self._render("as_of.html", path, self._as_of_index(page, at))
         day = re.fullmatch(r"as-of/([0-9]{4}-[0-9]{2}-[0-9]{2})\.html", rest)
-        if day and day[1] in self.days(self.history(page)):
-            return self._render("as_of.html", path, self._as_of(page, day[1]))
+        if day and day[1] in self.moments(page).day_end:
+            return self._render("as_of.html", path, self._as_of_day(page, day[1]))
         raise NotFound(path)
 
     def write(self, out: Path) -> tuple[int, int]:
@@ -261,6 +342,7 @@ class Report:
             "api_url": api_url,
             "wiki_url": page_url(api_url, page) if api_url else None,
             "dir": article_dir(page),
+            "hidden_comments": self.hidden_comments(page),  # the timeline's "(summary hidden)"
             "links": {
                 "article": article_path(page),
                 "contested": contested_path(page),
@@ -370,36 +452,80 @@ class Report:
             ],
         }
 
-    def _as_of(self, page: Page, at: str | None) -> dict[str, Any]:
+    def _as_of_index(self, page: Page, at: str | None) -> dict[str, Any]:
+        """as-of/index.html: every day with edits, by month; when served, the infobox as of
+        ``at`` (?at=DATE or REVID) too, and a form to ask for another moment."""
+        moments = self.moments(page)
+        revision, deleted = self._moment(moments, at) if at is not None else (None, None)
+        months: dict[str, list[tuple[str, str]]] = {}
+        for day in moments.days:
+            months.setdefault(day[:7], []).append((day, as_of_path(page, day)))
+        return {
+            **self._as_of_context(page, at, revision),
+            **self._neighbours(page, at),
+            "deleted": deleted,
+            "months": list(months.items()),
+            "form": self.live,
+        }
+
+    def _as_of_day(self, page: Page, day: str) -> dict[str, Any]:
+        """as-of/DAY.html: the infobox at the end of ``day``, and links to the days before
+        and after it (the list of every day is on as-of/index.html only)."""
+        return {
+            **self._as_of_context(page, day, self.moments(page).day_end[day]),
+            **self._neighbours(page, day),
+            "deleted": None,
+            "months": None,
+            "form": False,
+        }
+
+    def _as_of_context(
+        self, page: Page, at: str | None, revision: Revision | None
+    ) -> dict[str, Any]:
         context = self._article_context(page)
         history: ArticleHistory = context["history"]
-        days = self.days(history)
-        revision = None
-        at_time = at if at and _MOMENT.fullmatch(at) else None
-        if at is not None and at_time is None and not re.fullmatch(r"[0-9]{1,18}", at):
-            raise NotFound(at)  # neither a date nor a revid: no such page
-        if at is not None:
-            if re.fullmatch(r"[0-9]{1,18}", at):
-                target = next((r for r in history.revisions if r.revid == int(at)), None)
-                bound = (target.timestamp, target.revid) if target else None
-            else:
-                day_end = at[:10] + "T23:59:59Z" if len(at) == 10 else at
-                bound = (day_end, 2**63 - 1)
-            revision = history.revision_at(bound) if bound else None
-        day_links = [(day, as_of_path(page, day)) for day in days]
-        position = days.index(at) if at in days else None
+        facts = history.facts_at((revision.timestamp, revision.revid)) if revision else {}
         return {
             **context,
             "title": f"{page.title} as of {at}" if at else f"{page.title}: as of a date",
             "at": at,
-            "at_time": at_time,
+            "at_time": at if at and _MOMENT.fullmatch(at) else None,
             "revision": self._edit(page, revision) if revision else None,
-            "facts": history.facts_at((revision.timestamp, revision.revid)) if revision else {},
-            "field_links": {name: field_path(page, name) for name in history.versions},
-            "days": day_links,
-            "previous": day_links[position - 1] if position else None,
-            "next": day_links[position + 1]
-            if position is not None and position + 1 < len(days)
+            "facts": facts,
+            "field_links": {name: field_path(page, name) for name in facts},
+        }
+
+    def _moment(self, moments: _Moments, at: str) -> tuple[Revision | None, int | None]:
+        """The revision whose infobox ?at= asks for (None: none stored by then), and ``at``
+        itself when it is a revision-deleted revid (the last visible one before it is
+        shown). NotFound: not a date nor a revid of this article, or an impossible date."""
+        if re.fullmatch(r"[0-9]{1,18}", at):
+            position = moments.positions.get(int(at))
+            if position is None:
+                raise NotFound(at)  # no such revision of this article
+            target = moments.history.revisions[position]
+            return moments.shown[position], None if target.visible else target.revid
+        if not _MOMENT.fullmatch(at):
+            raise NotFound(at)  # neither a date nor a revid: no such page
+        try:
+            datetime.strptime(at, "%Y-%m-%d" if len(at) == 10 else "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise NotFound(at) from None  # 2024-13-45, 24:00:00…
+        return moments.revision_at((at + "T23:59:59Z" if len(at) == 10 else at, 2**63 - 1)), None
+
+    def _neighbours(self, page: Page, day: str | None) -> dict[str, tuple[str, str] | None]:
+        """The days with edits before and after ``day`` (when it is one), for a pager."""
+        moments = self.moments(page)
+        position = moments.day_position.get(day) if day else None
+        if position is None:
+            return {"previous": None, "next": None}
+        days = moments.days
+        return {
+            "previous": (days[position - 1], as_of_path(page, days[position - 1]))
+            if position > 0
+            else None,
+            "next": (days[position + 1], as_of_path(page, days[position + 1]))
+            if position + 1 < len(days)
             else None,
         }
 
@@ -410,6 +536,7 @@ class Report:
             "timestamp": revision.timestamp,
             "user": revision.user,
             "comment": revision.comment,
+            "comment_hidden": revision.revid in self.hidden_comments(page),
             "reverted_by": revision.reverted_by,
             "reverts_to": revision.reverts_to,
             "url": (

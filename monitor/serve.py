@@ -1,8 +1,9 @@
 """`wikimon serve`: the report's pages rendered live from the database, on 127.0.0.1.
 
 The same pages as the static report (the same paths, so links work the same), plus
-``?at=DATE|REVID`` on an article's ``as-of/index.html``. Each request reads the database
-afresh, so revisions stored by the daemon appear without regenerating anything.
+``?at=DATE|REVID`` on an article's ``as-of/index.html`` (which has a form for it here). Each
+request reads the database afresh, so revisions stored by the daemon appear without
+regenerating anything. Only requests for 127.0.0.1:PORT or localhost:PORT are answered.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ log = logging.getLogger("wikimon")
 HEADERS = [
     (
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "default-src 'none'; style-src 'self'; script-src 'self'; "
         "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     ),
     ("X-Content-Type-Options", "nosniff"),
@@ -39,32 +40,51 @@ def make_app(db_path: str, config: Config) -> Callable[..., Iterable[bytes]]:
     cache: dict[int, Any] = {}
 
     def app(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        head = method == "HEAD"  # the headers a GET would get, no body
+
+        def respond(status: str, kind: str, body: bytes) -> list[bytes]:
+            return _respond(start_response, status, kind, body, head=head)
+
+        if not _local_host(environ):
+            # a page of another site whose name was made to resolve to 127.0.0.1 (DNS
+            # rebinding) would reach the report as if it were that site: not answered
+            return respond("400 Bad Request", "text/plain", b"Host must be 127.0.0.1 or localhost")
         path = environ.get("PATH_INFO", "/").lstrip("/")
         if path == "" or path.endswith("/"):
             path += "index.html"
         query = parse_qs(environ.get("QUERY_STRING", ""))
-        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
-            return _respond(start_response, "405 Method Not Allowed", "text/plain", b"GET only")
+        if method not in ("GET", "HEAD"):
+            return respond("405 Method Not Allowed", "text/plain", b"GET only")
         if path in ASSETS:
-            kind = TYPES[path[path.rindex(".") :]]
-            return _respond(start_response, "200 OK", kind, asset_bytes(path))
+            return respond("200 OK", TYPES[path[path.rindex(".") :]], asset_bytes(path))
         store = Store(db_path)
         try:
             at = (query.get("at") or [None])[0]
-            html = Report(store, config, cache=cache).render(path, at=at)
+            html = Report(store, config, cache=cache, live=True).render(path, at=at)
         except NotFound:
             body = b"<!DOCTYPE html><title>Not found</title><p>No such page. <a href='/'>Index</a>"
-            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", body)
+            return respond("404 Not Found", "text/html; charset=utf-8", body)
         finally:
             store.close()
-        return _respond(start_response, "200 OK", "text/html; charset=utf-8", html.encode())
+        return respond("200 OK", "text/html; charset=utf-8", html.encode())
 
     return app
 
 
-def _respond(start_response: Callable, status: str, kind: str, body: bytes) -> list[bytes]:
+def _local_host(environ: dict[str, Any]) -> bool:
+    """The request's Host is this server by its loopback name: 127.0.0.1:PORT or
+    localhost:PORT (no Host at all, or any other name, is refused)."""
+    port = environ.get("SERVER_PORT", "")
+    host = environ.get("HTTP_HOST", "").lower()
+    return bool(port) and host in (f"127.0.0.1:{port}", f"localhost:{port}")
+
+
+def _respond(
+    start_response: Callable, status: str, kind: str, body: bytes, *, head: bool = False
+) -> list[bytes]:
     start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))), *HEADERS])
-    return [body]
+    return [] if head else [body]
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -1,3 +1,20 @@
+// Printing: the reverted changes, in closed <details>, are opened for the print and closed
+// again afterwards (report.css also shows them in print where ::details-content exists).
+(function () {
+  "use strict";
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.reverted:not([open])").forEach(function (details) {
+      details.open = true;
+      opened.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (details) { details.open = false; });
+    opened = [];
+  });
+}());
+
 // Optional: on an article's full timeline, the field-group filters work in place.
 // Without JavaScript each filter link opens a page of its own, which this saves.
 (function () {

@@ -307,6 +307,75 @@ def test_filter_opens_a_page_of_the_group_without_javascript(site: Site, open_ta
     tab.assert_clean()
 
 
+def test_reverted_changes_print(site: Site, open_tab):
+    """Closed <details> would not print: opened on beforeprint, closed again on afterprint;
+    without JavaScript the print stylesheet shows them."""
+    tab = open_tab(site.url)
+    page = tab.page
+    tab.open(site.url + ARTICLE + "index.html")
+    details = page.locator("#timeline details.reverted")
+    reverted = page.locator("#timeline li.change.reverted")
+    assert details.count() >= 2 and reverted.count() >= details.count()
+    assert page.locator("#timeline details.reverted[open]").count() == 0
+    expect(reverted.first).to_be_hidden()  # on screen: collapsed
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    expect(page.locator("#timeline details.reverted[open]")).to_have_count(details.count())
+    for i in range(reverted.count()):
+        expect(reverted.nth(i)).to_be_visible()
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    expect(page.locator("#timeline details.reverted[open]")).to_have_count(0)
+    page.emulate_media(media="screen")
+    expect(reverted.first).to_be_hidden()
+    tab.assert_clean()
+
+    plain = open_tab(site.url, java_script_enabled=False)
+    plain.open(site.url + ARTICLE + "index.html")
+    plain.page.emulate_media(media="print")
+    shown = plain.page.locator("#timeline li.change.reverted")
+    assert plain.page.locator("#timeline details.reverted[open]").count() == 0
+    for i in range(shown.count()):
+        expect(shown.nth(i)).to_be_visible()
+    plain.assert_clean()
+
+
+def test_static_pages_enforce_their_policy_from_file(site: Site, open_tab):
+    """The <meta> Content-Security-Policy works from file://: the stylesheet, the script and
+    the inline charts load and run; an inline style or script does not."""
+    tab = open_tab(site.url)
+    page = tab.page
+    tab.open(site.url + ARTICLE + "index.html")
+    policy = page.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
+    assert "default-src 'none'" in policy and "style-src 'self'" in policy
+    background = "getComputedStyle(document.querySelector('header.site')).backgroundColor"
+    assert page.evaluate(background) == "rgb(248, 249, 250)"  # report.css applies
+    expect(page.locator("#charts svg[data-chart=line]").first).to_be_visible()
+    page.locator("#timeline nav.filters a[data-filter=casualties]").click()  # report.js runs
+    expect(page.locator("#timeline nav.filters a[aria-current]")).to_have_text("Casualties")
+    blocked = page.evaluate(
+        """() => new Promise(resolve => {
+             const seen = [];
+             document.addEventListener("securitypolicyviolation",
+                                       e => seen.push(e.violatedDirective));
+             const style = document.createElement("style");
+             style.textContent = "body { color: rgb(255, 0, 0); }";
+             document.head.append(style);
+             const script = document.createElement("script");
+             script.textContent = "window.injected = true;";
+             document.body.append(script);
+             setTimeout(() => resolve([seen, getComputedStyle(document.body).color,
+                                       window.injected === true]), 100);
+           })"""
+    )
+    seen, colour, injected = blocked
+    assert colour != "rgb(255, 0, 0)" and not injected
+    assert {"style-src-elem", "script-src-elem"} <= set(seen)
+    # the browser reported the two refusals; nothing else went wrong
+    assert len(tab.problems) == 2 and all("Content Security Policy" in p for p in tab.problems)
+    tab.problems.clear()
+    tab.assert_clean()
+
+
 @pytest.fixture
 def serve(wikimon_process) -> Iterator[Callable[[Path], str]]:
     """serve(db) runs `wikimon serve --port 0` on ``db`` and returns its URL."""
@@ -368,6 +437,15 @@ def test_serve_walks_to_a_chart_and_shows_the_infobox_as_of_a_day(
             assert items == fact["items"], name
         else:
             assert " ".join(text.split()) == " ".join(fact["value"].split()), name
+    # the form asks for another moment: a revision id
+    field = page.get_by_label("Date (YYYY-MM-DD) or revision id")
+    expect(field).to_have_value("2024-12-01")
+    field.fill(str(infobox["revid"]))
+    with page.expect_navigation():
+        field.press("Enter")
+    assert page.url == served + ARTICLE + f"as-of/index.html?at={infobox['revid']}"
+    expect(page.locator("h1")).to_contain_text(f"as of revision {infobox['revid']}")
+    expect(page.locator("table.facts tbody tr")).to_have_count(len(rows))
     tab.assert_clean()
 
     # a hostile ?at= is refused or shown as text, never run

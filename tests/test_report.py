@@ -12,6 +12,7 @@ import posixpath
 import queue
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -44,11 +45,11 @@ from monitor.cli import cli
 from monitor.config import load_config
 from monitor.links import field_file
 from monitor.report import Report
-from monitor.serve import make_app
+from monitor.serve import HEADERS, make_app, make_report_server
 from storage import Store
 
 WIKI_HOST = "https://en.wikipedia.org/"
-ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
+ISO_TIME = re.compile(r"^\d{4}-\d{2}(-\d{2}(T\d{2}:\d{2}:\d{2}Z)?)?$")  # a month, day or moment
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip
@@ -587,6 +588,166 @@ def test_as_of_page_is_the_infobox_of_that_day(static: Static):
         )
 
 
+def test_the_list_of_days_is_on_the_as_of_index_only_by_month(static: Static):
+    """Each day page links to its neighbours and the index, not to every day: the pages do
+    not grow with the square of the history."""
+    days = sorted({r["timestamp"][:10] for r in static.sample.revisions if not r["texthidden"]})
+    index_path = f"{static.article}as-of/index.html"
+    index = static.html(index_path)
+    section = index.one("section", "days")
+    months = section.all("h3")
+    assert [h.one("time")["datetime"] for h in months] == sorted({d[:7] for d in days})
+    listed = []
+    blocks = [n for n in section.children if isinstance(n, Node) and n.tag in ("h3", "ul")]
+    assert [n.tag for n in blocks] == ["h3", "ul"] * len(months)  # a list under each month
+    for heading, days_list in zip(blocks[::2], blocks[1::2], strict=True):
+        shown = [a.one("time")["datetime"] for a in days_list.all("a")]
+        assert {d[:7] for d in shown} == {heading.one("time")["datetime"]}
+        assert int(heading.one("span").words.split()[0]) == len(shown)
+        for a in days_list.all("a"):
+            assert resolve(index_path, a["href"]) == (
+                f"{static.article}as-of/{a.one('time')['datetime']}.html"
+            )
+        listed += shown
+    assert listed == days
+    for day in days:
+        path = f"{static.article}as-of/{day}.html"
+        doc = static.html(path)
+        assert not doc.all("ul", "days") and not doc.all("section", "days")
+        local = [resolve(path, a["href"]) for a in doc.all("a") if "://" not in a["href"]]
+        targets = {target for target in local if "/as-of/" in target}
+        here = days.index(day)
+        neighbours = {days[i] for i in (here - 1, here + 1) if 0 <= i < len(days)}
+        assert targets == {index_path, *(f"{static.article}as-of/{d}.html" for d in neighbours)}
+        (back,) = doc.all("p", "all-days")
+        assert resolve(path, back.one("a")["href"]) == index_path
+
+
+def test_as_of_pages_take_no_pass_over_the_revisions_each(static: Static):
+    """The days and each day's revision are found once per article, not once per page."""
+
+    class Counted(list):
+        passes = 0
+
+        def __iter__(self):
+            Counted.passes += 1
+            return super().__iter__()
+
+    store = Store(static.db)
+    try:
+        report = Report(store, load_config(None))
+        (page,) = report.pages
+        history = report.history(page)
+        history.revisions = Counted(history.revisions)
+        days = [p for p in report.paths() if re.search(r"/as-of/\d{4}-\d\d-\d\d\.html$", p)]
+        assert len(days) >= 8
+        pages = {path: report.render(path) for path in days}
+    finally:
+        store.close()
+    assert Counted.passes <= 1, Counted.passes
+    assert pages == {path: (static.out / path).read_text(encoding="utf-8") for path in days}
+
+
+def test_the_static_report_reads_each_thing_once(
+    static: Static, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Writing the report builds each history once, with no check whether it is still
+    current, and reads the moment counts end at and each article's field statistics once.
+    Served (a cache kept across requests), a history is checked once per request."""
+    import monitor.report
+
+    built: list[int] = []
+    real_load = monitor.report.load_history
+
+    def load_history(store: Store, page: Any, infobox: str | None = None) -> Any:
+        built.append(page.id)
+        return real_load(store, page, infobox)
+
+    monkeypatch.setattr(monitor.report, "load_history", load_history)
+    statements: list[str] = []
+    store = Store(static.db)
+    try:
+        store.conn.set_trace_callback(statements.append)
+        report = Report(store, load_config(None))
+        report.write(tmp_path / "out")
+        (page,) = report.pages
+
+        def count(part: str) -> int:
+            return sum(part in " ".join(sql.split()) for sql in statements)
+
+        assert built == [page.id]
+        assert count("FROM analysis_state") == 0  # no signature query
+        assert count("MAX(last_poll)") == 1
+        assert count("GROUP BY c.field") == 1
+        assert count("AND commenthidden") == 1  # the hidden edit summaries
+        # served: one check per request and article, a rebuild only when it is stale
+        cache: dict = {}
+        for _ in range(2):
+            statements.clear()
+            live = Report(store, load_config(None), cache=cache, live=True)
+            for path in ("index.html", f"{static.article}index.html",
+                         f"{static.article}field/casualties2.html"):  # fmt: skip
+                live.render(path)
+            assert count("FROM analysis_state") == 1
+        assert built == [page.id, page.id]
+    finally:
+        store.conn.set_trace_callback(None)
+        store.close()
+
+
+def served(static: Static, path: str, query: str = "", method: str = "GET") -> tuple[str, str]:
+    return call_app(make_app(str(static.db), load_config(None)), path, method, query)
+
+
+def test_served_as_of_refuses_what_is_not_a_moment_of_the_article(static: Static):
+    article = f"/{static.article}as-of/index.html"
+    other_page = query(static.db, "SELECT MAX(revid) FROM revisions")[0][0] + 1
+    for at in ("99999", str(other_page), "2024-13-45", "2024-02-30", "2024-12-01T25:00:00Z",
+               "2024-12-01T12:60:00Z", "0000-01-01"):  # fmt: skip
+        status, _ = served(static, article, f"at={at}")
+        assert status == "404 Not Found", at
+    status, body = served(static, article, "at=2000-01-01")  # a date before the article
+    assert status == "200 OK" and "No stored revision" in body
+
+
+def test_served_as_of_a_revision_deleted_revid_shows_the_visible_one_before(static: Static):
+    revisions = static.sample.revisions
+    (position,) = [i for i, r in enumerate(revisions) if r["texthidden"]]
+    deleted = revisions[position]["revid"]
+    before = [r for r in revisions[:position] if not r["texthidden"]][-1]
+    status, body = served(static, f"/{static.article}as-of/index.html", f"at={deleted}")
+    assert status == "200 OK"
+    doc = parse(body)
+    (sentence,) = doc.all("p", "deleted")
+    assert f"Revision {deleted} is revision-deleted" in sentence.words
+    (note,) = [p for p in doc.all("p", "note") if "The infobox of revision" in p.words]
+    assert f"revision {before['revid']}," in note.words
+    assert note.one("time")["datetime"] == before["timestamp"]
+    assert as_of_facts(doc) == show_facts(static.show(before["revid"]))
+    # a visible revision says nothing of the kind
+    status, body = served(static, f"/{static.article}as-of/index.html", f"at={before['revid']}")
+    assert status == "200 OK" and "revision-deleted" not in body
+
+
+def test_served_as_of_index_has_a_form_the_static_one_does_not(static: Static):
+    status, body = served(static, f"/{static.article}as-of/index.html", "at=2024-12-01")
+    assert status == "200 OK"
+    form = parse(body).one("form")
+    assert form.attrs.get("method") == "get" and "action" not in form.attrs
+    field = form.one("input", name="at")
+    assert field["value"] == "2024-12-01"
+    assert form.one("label")["for"] == field["id"]
+    assert form.one("label").words == "Date (YYYY-MM-DD) or revision id"
+    status, body = served(static, f"/{static.article}as-of/index.html")
+    assert status == "200 OK" and parse(body).one("form").one("input", name="at")["value"] == ""
+    # the static report has no server to ask: no form, there or anywhere else
+    for path in html_files(static.out):
+        assert not static.html(path).all("form"), path
+    # nor do the day pages when served
+    status, body = served(static, f"/{static.article}as-of/2024-12-01.html")
+    assert status == "200 OK" and not parse(body).all("form")
+
+
 # -- 3. timeline -----------------------------------------------------------------------------------
 
 
@@ -800,6 +961,9 @@ def test_right_to_left_text_is_isolated(run, tmp_path: Path):
         target = resolve("enwiki/4242/index.html", a["href"])
         status, body = call_app(app, "/" + target)  # PATH_INFO: the path, decoded once
         assert status == "200 OK", (a["href"], target)
+        if target.endswith("as-of/index.html"):  # served, it has a form for ?at=
+            assert '<form method="get"' in body and "<form" not in (out / target).read_text()
+            body = re.sub(r"<form .*?</form>\n", "", body, flags=re.S)
         if target.endswith(".html"):
             assert body == (out / target).read_text(encoding="utf-8")
     assert any(
@@ -809,13 +973,75 @@ def test_right_to_left_text_is_isolated(run, tmp_path: Path):
     )  # fmt: skip
 
 
+def test_right_to_left_field_names_are_isolated(run, tmp_path: Path):
+    import_evil(run, tmp_path)
+    assert run("report", "--out", "out").exit_code == 0
+    out = tmp_path / "out"
+    days = sorted(p.name for p in (out / "enwiki/4242/as-of").iterdir())
+    pages = ["index.html", "contested.html", f"field/{field_file(ARABIC_FIELD)}",
+             f"as-of/{days[-2]}"]  # fmt: skip
+    for name in pages:
+        doc = parse((out / "enwiki/4242" / name).read_text(encoding="utf-8"))
+        # wherever the name is text (charts and the document's title aside), a <bdi> holds it
+        holders = [
+            n for n in doc.iter()
+            if any(isinstance(c, str) and ARABIC_FIELD in c for c in n.children)
+            and not n.inside("svg") and n.tag != "title"
+        ]  # fmt: skip
+        assert holders and all(n.tag == "bdi" for n in holders), (name, holders)
+        assert any(n.text == ARABIC_FIELD for n in holders), name
+    field = parse((out / "enwiki/4242" / pages[2]).read_text(encoding="utf-8"))
+    assert field.one("h1").all("bdi")[0].text == ARABIC_FIELD
+
+
+def test_a_hidden_edit_summary_says_so(run, tmp_path: Path):
+    box = "{{Infobox military conflict\n| conflict = Hidden\n| casualties1 = %s killed\n}}"
+    revisions = [
+        revision(900, "2024-12-05T10:00:00Z", "Someone", box % "5", comment="first"),
+        revision(901, "2024-12-06T10:00:00Z", "Another", box % "7", comment="HIDE-ME"),
+        revision(902, "2024-12-07T10:00:00Z", "Third", box % "9", comment=""),
+    ]
+    path = export(tmp_path / "hidden.xml", "Hidden summary", 778, revisions)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<comment>HIDE-ME</comment>") == 1
+    path.write_text(text.replace("<comment>HIDE-ME</comment>", '<comment deleted="deleted" />'))
+    assert run("import", "--wiki", "enwiki", str(path)).exit_code == 0
+    assert query(tmp_path / "wikimon.db", "SELECT revid FROM revisions WHERE commenthidden") == [
+        (901,)
+    ]
+    assert run("report", "--out", "out").exit_code == 0
+    out = tmp_path / "out"
+
+    def summaries(rows: list[Node]) -> dict[int, str]:
+        """revid (of the row's link to the wiki) -> the edit summary shown"""
+        found = {}
+        for row in rows:
+            link = row.one("a", rel="external noreferrer")["href"]
+            marks = [n.words for n in row.all(cls="comment")]
+            found[int(re.search(r"(?:diff|oldid)=(\d+)", link)[1])] = " ".join(marks)
+        return found
+
+    article = parse((out / "enwiki/778/index.html").read_text(encoding="utf-8"))
+    assert summaries(article.one(id="timeline").all("li", "change")) == {
+        901: "(summary hidden)",
+        902: "",
+    }
+    field = parse((out / "enwiki/778/field/casualties1.html").read_text(encoding="utf-8"))
+    assert summaries(field.one("table", "history").one("tbody").all("tr")) == {
+        900: "first",
+        901: "(summary hidden)",
+        902: "",
+    }
+
+
 def call_app(app: Callable, path: str, method: str = "GET", query: str = "") -> tuple[str, str]:
     answer: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         answer["status"] = status
 
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "QUERY_STRING": query}
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "QUERY_STRING": query,
+               "HTTP_HOST": "127.0.0.1:8080", "SERVER_PORT": "8080"}  # fmt: skip
     body = b"".join(app(environ, start_response))
     return answer["status"], body.decode("utf-8")
 
@@ -949,6 +1175,86 @@ def test_ctrl_c_during_a_request_stops_serve(sample: Sample, db_path: Path, wiki
     assert [a.status for a in answers] in ([200], [])  # answered, or refused once stopped
 
 
+@pytest.fixture
+def report_server(static: Static) -> Iterator[int]:
+    """The report server on the sample, in a thread of this process; its port."""
+    server = make_report_server(str(static.db), load_config(None), 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def raw_request(port: int, request: str) -> tuple[str, dict[str, str], bytes]:
+    """Send ``request`` as is; (status line, headers, every byte after them)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request.encode("latin-1"))
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return status, headers, body
+
+
+def test_serve_answers_its_own_host_names_only(static: Static, report_server: int):
+    port = report_server
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        status, _, body = raw_request(port, f"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n")
+        assert status.split()[1] == "200" and b"Tracked articles" in body, host
+    # DNS rebinding: another site's name pointed at 127.0.0.1 is refused, as is no name
+    hosts = (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", "127.0.0.1",
+             f"localhost.evil.example:{port}", f"127.0.0.1:{port}.evil")  # fmt: skip
+    for host in hosts:
+        status, headers, body = raw_request(port, f"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n")
+        assert status.split()[1] == "400", host
+        assert b"Tracked" not in body
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+    status, _, _ = raw_request(port, "GET / HTTP/1.0\r\n\r\n")
+    assert status.split()[1] == "400"
+
+
+def test_serve_head_has_the_headers_of_get_and_no_body(static: Static, report_server: int):
+    port = report_server
+    for path in ("/", f"/{static.article}index.html", "/report.css", "/nope.html"):
+        request = f"{{}} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        got_status, got_headers, got_body = raw_request(port, request.format("GET"))
+        status, headers, body = raw_request(port, request.format("HEAD"))
+        assert status == got_status and body == b"", path
+        assert int(headers["Content-Length"]) == len(got_body) > 0, path
+        assert headers["Content-Type"] == got_headers["Content-Type"]
+
+
+def test_serve_policy_and_long_page_ids(static: Static):
+    status, _ = served(static, "/enwiki/" + "9" * 19 + "/index.html")
+    assert status == "404 Not Found"
+    status, _ = served(static, "/enwiki/" + "9" * 5000 + "/index.html")  # int() would refuse
+    assert status == "404 Not Found"
+    assert served(static, f"/{static.article}index.html")[0] == "200 OK"
+    (policy,) = [value for name, value in HEADERS if name == "Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy and "style-src 'self';" in policy
+    # nothing needs it: no style attribute or element on any page, charts included
+    for path in html_files(static.out):
+        html = (static.out / path).read_text(encoding="utf-8")
+        assert "<style" not in html and not any("style" in n.attrs for n in parse(html).iter())
+
+
+def test_static_pages_carry_the_policy_too(static: Static):
+    for path in html_files(static.out):
+        (meta,) = static.html(path).all("meta", http_equiv="Content-Security-Policy")
+        policy = [value for name, value in HEADERS if name == "Content-Security-Policy"][0]
+        served_rules = {rule.strip() for rule in policy.split(";")}
+        # frame-ancestors cannot be set by a <meta> (the browser says so in its console)
+        assert {rule.strip() for rule in meta["content"].split(";")} == served_rules - {
+            "frame-ancestors 'none'"
+        }
+
+
 def start_server(wikimon_process: Callable, db: Path) -> tuple[subprocess.Popen, str]:
     """`wikimon serve --port 0` on ``db``, and the URL it prints."""
     proc = wikimon_process("--db", str(db), "serve", "--port", "0")
@@ -1010,6 +1316,23 @@ def test_report_of_some_titles(sample: Sample, run, tmp_path: Path):
     for path in html_files(out):
         check_links(out, path, parse((out / path).read_text(encoding="utf-8")))
     assert "one" in result.stdout and "index.html" in result.stdout
+
+
+def test_report_and_mail_share_one_template_environment():
+    import monitor.mail
+    import monitor.rendering
+    import monitor.report
+
+    rendering = monitor.rendering
+    assert monitor.report.environment is rendering.environment
+    assert monitor.mail.environment is rendering.environment
+    assert monitor.report.TEMPLATES == rendering.TEMPLATES
+    names = {p.name for p in rendering.TEMPLATES.iterdir()}
+    assert {"base.html", "digest.txt", "report.css"} <= names
+    assert {"utc", "oneline", "isolate", "plural"} <= set(rendering.environment().filters)
+    assert rendering.utc("2024-12-01T14:03:00Z") == "2024-12-01 14:03 UTC"
+    # mail.py keeps the e-mail: the templates' environment is no longer defined there
+    assert not any(hasattr(monitor.mail, name) for name in ("TEMPLATES", "utc", "jinja2"))
 
 
 def test_report_errors_are_one_line(sample: Sample, run, tmp_path: Path):

@@ -46,8 +46,20 @@ _CLOSE_TAG: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 _TAG_NAME = re.compile(r"<([a-zA-Z]+)")
 _TEMPLATE_NAME = re.compile(r"[^|{}\[\]<>\n]*")
 _INFOBOX_START = re.compile(r"\{\{\s*(?:template\s*:\s*)?infobox", re.IGNORECASE)
-# A fallback's name anywhere in the text (one regex search: no casefolded copy of the page)
-_FALLBACK_NAME = re.compile("|".join(sorted(map(re.escape, FALLBACK_INFOBOXES))), re.IGNORECASE)
+# Every fallback name ends in one of these ("automatic taxobox", "subspeciesbox"…)
+_FALLBACK_ENDINGS = ("taxobox", "speciesbox", "chembox", "drugbox")
+
+
+def _mentions_fallback(wikitext: str) -> bool:
+    """Does a fallback infobox's name appear anywhere (any case)? Looks only around each
+    "box": a case-insensitive regex or a lowered copy of a 100 KB page costs far more."""
+    for needle in ("box", "Box", "BOX"):
+        at = wikitext.find(needle)
+        while at != -1:
+            if wikitext[max(0, at - 7) : at + 3].lower().endswith(_FALLBACK_ENDINGS):
+                return True
+            at = wikitext.find(needle, at + 3)
+    return False
 _NAMESPACE_PREFIX = re.compile(
     r"^(?:template|vorlage|modèle|modele|plantilla|predefinição|szablon|sjabloon|шаблон)\s*:\s*",
     re.IGNORECASE,
@@ -138,7 +150,7 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
     if (
         infobox is None
         and not _INFOBOX_START.search(wikitext)
-        and ("{{" not in wikitext or not _FALLBACK_NAME.search(wikitext))
+        and ("{{" not in wikitext or not _mentions_fallback(wikitext))
     ):
         return None
     best: tuple[int, int, str] | None = None  # (rank, position, name)

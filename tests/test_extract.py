@@ -202,3 +202,15 @@ def test_template_registry_is_consistent():
     assert not render._NOTHING & render._HANDLERS.keys()
     assert render._HANDLERS["resize"] is render._last  # {{resize|90%|text}}: the text
     assert _notes("{{resize|90%|Aleppo}} {{sic|Ale|ppo}}") == [("Aleppo Aleppo", [])]
+
+
+def test_every_fallback_infobox_is_found_by_the_quick_check() -> None:
+    """find_infobox skips a page early unless a fallback's name ends in one of the known
+    endings: a new fallback name needs its ending listed."""
+    from monitor.infobox_scan import _FALLBACK_ENDINGS, FALLBACK_INFOBOXES
+
+    for name in FALLBACK_INFOBOXES:
+        assert name.endswith(_FALLBACK_ENDINGS), name
+        for spelled in (name, name.upper(), name.title()):
+            found = extract_facts("{{" + spelled + " | a = 1 }}").infobox
+            assert found is not None and found.casefold() == name

@@ -228,11 +228,16 @@ class WikiClient:
         ``invalidreason``, ``special``) -- and ``interwiki`` lists the titles that name
         pages on other wikis (``title``, ``iw``: the prefix). Every page id asked for is
         among ``pages``; for titles, ``pages`` or ``interwiki`` is not empty.
+        ``curtimestamp`` is the wiki's time of the answer, when it gave one.
         """
         key, values = ("titles", titles) if titles is not None else ("pageids", pageids)
         assert values is not None and 0 < len(values) <= BATCH
-        result = self.call(action="query", prop="info", **{key: "|".join(map(str, values))})
+        result = self.call(
+            action="query", prop="info", curtimestamp="1", **{key: "|".join(map(str, values))}
+        )
         query = result.get("query", {})
+        if isinstance(query, dict) and _TIMESTAMP.match(str(result.get("curtimestamp", ""))):
+            query["curtimestamp"] = result["curtimestamp"]  # the wiki's clock, for last_poll
         pages = query.setdefault("pages", [])
         interwiki = query.setdefault("interwiki", [])
         if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):

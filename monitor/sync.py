@@ -195,8 +195,11 @@ def poll_pages(
     results = []
     for start in range(0, len(pages), BATCH):
         chunk = pages[start : start + BATCH]
-        polled_at = utcnow()  # before the request: what it cannot have seen is newer
+        asked_at = utcnow()  # before the request: what it cannot have seen is newer
         query = client.page_info(pageids=[p.page_id for p in chunk])
+        # Better, the wiki's clock when it answered: revisions are dated by it, and digests
+        # close their windows at last_poll (less jobs.HORIZON_MARGIN, for replica lag).
+        polled_at = query.get("curtimestamp") or asked_at
         infos = {info.get("pageid"): info for info in query["pages"]}
         for page in chunk:
             info = infos[page.page_id]  # api.page_info checked that every page id is there

@@ -557,3 +557,27 @@ def test_add_stores_nothing_when_the_current_revision_cannot_be_fetched(
     rows = stored_rows(db_path)
     assert [(p[2], p[4], p[5]) for p in rows["pages"]] == [(7, TITLE, 1)]
     assert [r[2] for r in rows["revisions"]] == [42]
+
+
+def test_last_poll_is_the_wiki_s_clock_when_it_gives_it(
+    serve, run, tmp_path: Path, db_path: Path
+) -> None:
+    """Digests close their windows at the last poll: it must be on the clock that dates
+    the revisions, the wiki's, whatever this machine's clock says."""
+    current = {"revid": 42, "parentid": 41, "timestamp": "2024-01-01T00:00:00Z", "user": "A",
+               "slots": {"main": {"content": "text"}}}  # fmt: skip
+    siteinfo = {"query": {"general": {"case": "first-letter"}, "namespaces": {}}}
+    server = serve(
+        Reply(200, INFO),
+        Reply(200, revisions_answer(current)),
+        Reply(200, siteinfo),
+        Reply(200, {**INFO, "curtimestamp": "2031-05-06T07:08:09Z"}),
+    )
+    config = write_config(tmp_path, server.url)
+    added = run("add", TITLE, config=config)
+    assert added.exit_code == 0, added.output
+    result = run("poll", config=config)
+    assert result.exit_code == 0, result.output
+    assert server.requests[-1]["params"]["curtimestamp"] == "1"
+    (row,) = stored_rows(db_path)["sync_state"]
+    assert "2031-05-06T07:08:09Z" in row  # last_poll, not this machine's time

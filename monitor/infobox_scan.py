@@ -60,6 +60,8 @@ def _mentions_fallback(wikitext: str) -> bool:
                 return True
             at = wikitext.find(needle, at + 3)
     return False
+
+
 _NAMESPACE_PREFIX = re.compile(
     r"^(?:template|vorlage|modèle|modele|plantilla|predefinição|szablon|sjabloon|шаблон)\s*:\s*",
     re.IGNORECASE,

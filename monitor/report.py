@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -71,9 +71,12 @@ class _Moments:
     day_end: dict[str, Revision]  # each day with a visible revision -> its last one
     days: list[str]  # those days, oldest first
     day_position: dict[str, int]  # day -> its index in days
+    calendar: list[str]  # every day from the first visible revision's to the last known one
+    calendar_position: dict[str, int]  # day -> its index in calendar
 
     @classmethod
-    def of(cls, history: ArticleHistory) -> _Moments:
+    def of(cls, history: ArticleHistory, until: str) -> _Moments:
+        """``until``: the last moment the database knows of (the calendar's last day)."""
         keys, shown, positions, day_end = [], [], {}, {}
         last: Revision | None = None
         for index, revision in enumerate(history.revisions):  # oldest first, as stored
@@ -83,14 +86,26 @@ class _Moments:
                 last = day_end[revision.timestamp[:10]] = revision
             shown.append(last)
         days = sorted(day_end)
+        calendar = _calendar(days[0], max(days[-1], until[:10])) if days else []
         return cls(
-            history, keys, shown, positions, day_end, days, {d: i for i, d in enumerate(days)}
-        )
+            history, keys, shown, positions, day_end, days, {d: i for i, d in enumerate(days)},
+            calendar, {d: i for i, d in enumerate(calendar)},
+        )  # fmt: skip
+
+    def end_of(self, day: str) -> Revision | None:
+        """The revision whose infobox stood at the end of ``day``."""
+        return self.revision_at((day + "T23:59:59Z", 2**63 - 1))
 
     def revision_at(self, at: tuple[str, int]) -> Revision | None:
         """The newest visible revision at or before (timestamp, revid) ``at``."""
         index = bisect.bisect_right(self.keys, at)
         return self.shown[index - 1] if index else None
+
+
+def _calendar(first: str, last: str) -> list[str]:
+    """Every day from ``first`` to ``last`` (YYYY-MM-DD), both included."""
+    start, end = parse_time(first + "T00:00:00Z"), parse_time(last + "T00:00:00Z")
+    return [format_time(start + timedelta(days=n))[:10] for n in range((end - start).days + 1)]
 
 
 class Report:
@@ -152,7 +167,7 @@ class Report:
         history = self.history(page)
         found = self._moments.get(page.id)
         if found is None or found.history is not history:
-            found = self._moments[page.id] = _Moments.of(history)
+            found = self._moments[page.id] = _Moments.of(history, self.known_until())
         return found
 
     def hidden_comments(self, page: Page) -> frozenset[int]:
@@ -249,12 +264,8 @@ class Report:
             for name in history.versions:
                 yield field_path(page, name)
             yield as_of_path(page)
-            for day in self.days(page):
+            for day in self.moments(page).calendar:
                 yield as_of_path(page, day)
-
-    def days(self, page: Page) -> list[str]:
-        """The days with at least one visible revision, oldest first: an as-of page each."""
-        return self.moments(page).days
 
     def render(self, path: str, at: str | None = None) -> str:
         """The page at ``path`` (``at``: a date or revid, for as-of pages when served)."""
@@ -281,7 +292,7 @@ class Report:
         if rest == "as-of/index.html":
             return self._render("as_of.html", path, self._as_of_index(page, at))
         day = re.fullmatch(r"as-of/([0-9]{4}-[0-9]{2}-[0-9]{2})\.html", rest)
-        if day and day[1] in self.moments(page).day_end:
+        if day and day[1] in self.moments(page).calendar_position:
             return self._render("as_of.html", path, self._as_of_day(page, day[1]))
         raise NotFound(path)
 
@@ -465,18 +476,23 @@ class Report:
             **self._neighbours(page, at),
             "deleted": deleted,
             "months": list(months.items()),
+            "calendar": (moments.calendar[0], moments.calendar[-1]) if moments.calendar else None,
             "form": self.live,
+            "quiet": False,
         }
 
     def _as_of_day(self, page: Page, day: str) -> dict[str, Any]:
-        """as-of/DAY.html: the infobox at the end of ``day``, and links to the days before
-        and after it (the list of every day is on as-of/index.html only)."""
+        """as-of/DAY.html: the infobox at the end of ``day`` (any day of the calendar, with
+        edits or not), and links to the days before and after it (the days with edits are
+        listed on as-of/index.html only)."""
+        moments = self.moments(page)
         return {
-            **self._as_of_context(page, day, self.moments(page).day_end[day]),
+            **self._as_of_context(page, day, moments.end_of(day)),
             **self._neighbours(page, day),
             "deleted": None,
             "months": None,
             "form": False,
+            "quiet": day not in moments.day_end,
         }
 
     def _as_of_context(
@@ -514,12 +530,12 @@ class Report:
         return moments.revision_at((at + "T23:59:59Z" if len(at) == 10 else at, 2**63 - 1)), None
 
     def _neighbours(self, page: Page, day: str | None) -> dict[str, tuple[str, str] | None]:
-        """The days with edits before and after ``day`` (when it is one), for a pager."""
+        """The days before and after ``day`` (when it is one of the calendar), for a pager."""
         moments = self.moments(page)
-        position = moments.day_position.get(day) if day else None
+        position = moments.calendar_position.get(day) if day else None
         if position is None:
             return {"previous": None, "next": None}
-        days = moments.days
+        days = moments.calendar
         return {
             "previous": (days[position - 1], as_of_path(page, days[position - 1]))
             if position > 0

@@ -270,8 +270,8 @@ def test_every_page_exists_and_every_link_resolves(static: Static):
         *(f"{article}field/{name}.html" for name in fields),
     ]:  # fmt: skip
         assert expected in files, expected
-    # one as-of page per day with an edit, and no other
-    days = {r["timestamp"][:10] for r in static.sample.revisions if not r["texthidden"]}
+    # one as-of page per calendar day, from the first visible revision to the last known
+    days = calendar(static)
     assert {p.removeprefix(f"{article}as-of/") for p in files if "/as-of/" in p} == {
         *(f"{d}.html" for d in days),
         "index.html",
@@ -568,6 +568,18 @@ def show_facts(show: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def calendar(static: Static) -> list[str]:
+    """Every day from the first visible revision's to the newest revision's."""
+    stamps = [r["timestamp"] for r in static.sample.revisions]
+    first = min(r["timestamp"] for r in static.sample.revisions if not r["texthidden"])
+    day = datetime.fromisoformat(first[:10])
+    days = []
+    while (text := day.strftime("%Y-%m-%d")) <= max(stamps)[:10]:
+        days.append(text)
+        day += timedelta(days=1)
+    return days
+
+
 def test_as_of_page_is_the_infobox_of_that_day(static: Static):
     show = static.show("2024-12-01")
     doc = static.html(f"{static.article}as-of/2024-12-01.html")
@@ -576,8 +588,8 @@ def test_as_of_page_is_the_infobox_of_that_day(static: Static):
     assert f"revision {show['revid']}" in note.words
     assert note.one("time")["datetime"] == show["timestamp"]
     assert WIKI_HOST + f"w/index.php?oldid={show['revid']}" in [a["href"] for a in note.all("a")]
-    # the pager goes to the neighbouring days with edits
-    days = sorted({r["timestamp"][:10] for r in static.sample.revisions if not r["texthidden"]})
+    # the pager goes to the neighbouring days
+    days = calendar(static)
     here = days.index("2024-12-01")
     pager = doc.one("nav", "pager").all("a")
     assert {a["rel"]: a.one("time")["datetime"] for a in pager} == {
@@ -612,14 +624,15 @@ def test_the_list_of_days_is_on_the_as_of_index_only_by_month(static: Static):
             )
         listed += shown
     assert listed == days
-    for day in days:
+    every_day = calendar(static)
+    for day in every_day:
         path = f"{static.article}as-of/{day}.html"
         doc = static.html(path)
         assert not doc.all("ul", "days") and not doc.all("section", "days")
         local = [resolve(path, a["href"]) for a in doc.all("a") if "://" not in a["href"]]
         targets = {target for target in local if "/as-of/" in target}
-        here = days.index(day)
-        neighbours = {days[i] for i in (here - 1, here + 1) if 0 <= i < len(days)}
+        here = every_day.index(day)
+        neighbours = {every_day[i] for i in (here - 1, here + 1) if 0 <= i < len(every_day)}
         assert targets == {index_path, *(f"{static.article}as-of/{d}.html" for d in neighbours)}
         (back,) = doc.all("p", "all-days")
         assert resolve(path, back.one("a")["href"]) == index_path
@@ -1352,3 +1365,31 @@ def test_report_errors_are_one_line(sample: Sample, run, tmp_path: Path):
         assert line.startswith("Error: ") and "a-file" in line, line
         assert "Traceback" not in result.output
     assert (tmp_path / "a-file").read_text() == "not a directory"
+
+
+def test_a_day_without_edits_has_its_page_too(run, tmp_path: Path):
+    """As of a quiet day: the infobox the last edit before it left, said to be unchanged."""
+    box = "{{{{Infobox military conflict\n| casualties1 = {} killed\n}}}}\nText.\n"
+    revisions = [
+        revision(501, "2024-12-01T10:00:00Z", "Alice", box.format(220)),
+        revision(502, "2024-12-04T10:00:00Z", "Bob", box.format(300)),
+    ]
+    assert run("import", str(export(tmp_path / "quiet.xml", "Quiet", 77, revisions))).exit_code == 0
+    assert run("report", "--out", str(tmp_path / "out")).exit_code == 0
+    (as_of,) = (tmp_path / "out").glob("*/77/as-of")
+    assert sorted(p.name for p in as_of.iterdir()) == [
+        "2024-12-01.html", "2024-12-02.html", "2024-12-03.html", "2024-12-04.html", "index.html",
+    ]  # fmt: skip
+    shown = json.loads(run("show", "Quiet", "--at", "2024-12-02", "--json").stdout)
+    quiet = parse((as_of / "2024-12-02.html").read_text(encoding="utf-8"))
+    assert as_of_facts(quiet) == show_facts(shown) == {"casualties1": ["220 killed"]}
+    assert "No edits on this day" in quiet.words
+    pager = quiet.one("nav", "pager").all("a")
+    assert {a["rel"]: a.one("time")["datetime"] for a in pager} == {
+        "prev": "2024-12-01", "next": "2024-12-03",
+    }  # fmt: skip
+    busy = parse((as_of / "2024-12-04.html").read_text(encoding="utf-8"))
+    assert "No edits on this day" not in busy.words
+    index = parse((as_of / "index.html").read_text(encoding="utf-8"))
+    listed = [a.one("time")["datetime"] for a in index.one("section", "days").all("a")]
+    assert listed == ["2024-12-01", "2024-12-04"]  # the list names the days with edits

@@ -276,7 +276,8 @@ def configure_logging(config: Config, verbose: bool) -> None:
         try:
             handler = logging.FileHandler(config.log, encoding="utf-8")
         except OSError as error:
-            raise ConfigError(f"log: cannot open {config.log}: {error.strerror}") from None
+            where = f"{config.path}: " if config.path else ""
+            raise ConfigError(f"{where}log: cannot open {config.log}: {error.strerror}") from None
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from storage import TIME_FORMAT, Page, Store, StoreError
+from storage import TIME_FORMAT, Page, Store, StoreError, format_time
 from storage import changes as changelog
 
 from . import __version__
@@ -24,7 +24,6 @@ from .config import is_address
 from .context import Context
 from .daemon import Daemon, configure_logging
 from .diff import diff_wikitext
-from .digest import format_time
 from .errors import UnknownTitle, WikimonError
 from .extract import extract_facts
 from .importer import import_dump

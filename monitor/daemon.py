@@ -29,10 +29,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage import digests as digest_log
+from storage import format_time
 
 from .config import Config, DigestConfig
 from .context import Context
-from .digest import format_time, previous_fire_time
+from .digest import previous_fire_time
 from .errors import ConfigError, WikimonError
 from .jobs import deliver_pending, digest_pages, make_digest, poll_wiki
 from .wording import plural

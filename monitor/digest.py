@@ -8,18 +8,18 @@ that survived, and which edits were undone. Reads the store, writes nothing.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage import TIME_FORMAT, Page, Store
+from storage import Page, Store, format_time, parse_time
 from storage import changes as changelog
 
 from .config import Config, DigestConfig
 from .diff import diff_facts
 from .extract import extract_facts
 from .facts import Facts
+from .fields import field_order
 from .links import diff_url, page_url, report_url, revision_url
 from .wording import describe, one_line, plural
 
@@ -209,7 +209,7 @@ def summarize_article(
         page=page,
         page_url=page_url(api_url, page) if api_url else "",
         report_url=report_url(config.report_url, page),
-        fields=sorted(fields.values(), key=lambda f: _field_order(f.name)),
+        fields=sorted(fields.values(), key=lambda f: field_order(f.name)),
         edits=activity[0],
         editors=activity[1],
         reverts=reverts,
@@ -266,8 +266,7 @@ def _creation_row(first: dict[str, Any]) -> dict[str, Any]:
 
 def _just_before(moment: str) -> tuple[str, int]:
     """The (timestamp, revid) bound of revisions saved before ``moment``."""
-    earlier = datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC) - timedelta(seconds=1)
-    return earlier.strftime(TIME_FORMAT), 2**63 - 1
+    return format_time(parse_time(moment) - timedelta(seconds=1)), 2**63 - 1
 
 
 def _net_change(
@@ -341,30 +340,11 @@ def _made(row: dict[str, Any], net: dict[str, Any]) -> bool:
     return row["new"] == net["new"]
 
 
-_FIELD_GROUPS = ("casualties", "combatant", "commander", "result", "strength", "units")
-
-
-def _field_order(name: str) -> tuple[int, str, int]:
-    """Casualties first, then combatants, commanders…; casualties2 before casualties10."""
-    match = re.match(r"^(\D*?)(\d*)$", name)
-    stem, number = (match[1], int(match[2] or 0)) if match else (name, 0)
-    group = next((i for i, g in enumerate(_FIELD_GROUPS) if stem.startswith(g)), len(_FIELD_GROUPS))
-    return group, stem, number
-
-
 def _day(moment: str) -> str:
     return moment[:10]
 
 
 # -- windows -----------------------------------------------------------------------------------
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def parse_time(moment: str) -> datetime:
-    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def previous_fire_time(digest: DigestConfig, end: datetime) -> datetime:

@@ -12,34 +12,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from storage import Page, Store
+from storage import Page, Store, format_time, parse_time
 
-from .digest import format_time, parse_time
 from .extract import extract_facts
 from .facts import FieldFacts
-
-# The report's field groups: what readers filter a timeline by.
-GROUPS = {
-    "casualties": "Casualties",
-    "combatants": "Combatants",
-    "commanders": "Commanders",
-    "outcome": "Result, date, place",
-    "other": "Other",
-}
-_GROUP_PREFIXES = (
-    ("casualties", ("casualties", "casualty", "notes", "deaths", "killed", "injuries")),
-    ("combatants", ("combatant", "belligerent", "side")),
-    ("commanders", ("commander", "leader")),
-    ("outcome", ("result", "date", "place", "location", "status", "territory", "outcome")),
-)
-
-
-def field_group(name: str) -> str:
-    """casualties2 → casualties; combatant1 → combatants; result → outcome…"""
-    for group, prefixes in _GROUP_PREFIXES:
-        if name.startswith(prefixes):
-            return group
-    return "other"
 
 
 @dataclass(frozen=True)

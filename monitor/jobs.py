@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage import Page
+from storage import Page, format_time, parse_time
 from storage import digests as digest_log
 
 from .analysis import AnalysisResult
@@ -19,8 +19,6 @@ from .context import Context
 from .digest import (
     Digest,
     build_digest,
-    format_time,
-    parse_time,
     previous_fire_time,
     scheduled_window,
 )

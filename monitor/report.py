@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from storage import Page, Store
+from storage import Page, Store, format_time, parse_time
 from storage import changes as changelog
 
 from .charts import Point, Series, line_chart, presence_chart, sparkline
 from .config import Config
-from .digest import format_time, parse_time
-from .history import GROUPS, ArticleHistory, Revision, field_group, load_history
+from .fields import GROUPS, field_group
+from .history import ArticleHistory, Revision, load_history
 from .links import (
     article_dir,
     article_path,

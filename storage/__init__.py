@@ -1,6 +1,14 @@
 """wikimon's SQLite store."""
 
-from .models import TIME_FORMAT, Page, Revision, sha1_base36_to_hex, sha1_hex
+from .models import (
+    TIME_FORMAT,
+    Page,
+    Revision,
+    format_time,
+    parse_time,
+    sha1_base36_to_hex,
+    sha1_hex,
+)
 from .store import RevisionWriter, Store, StoreError, utcnow
 
 __all__ = [
@@ -10,6 +18,8 @@ __all__ = [
     "RevisionWriter",
     "Store",
     "StoreError",
+    "format_time",
+    "parse_time",
     "sha1_base36_to_hex",
     "sha1_hex",
     "utcnow",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from .models import TIME_FORMAT
+from .models import format_time
 
 # (name, SQL script). Append only: a released migration never changes.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -198,7 +198,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
                 "upgrade wikimon"
             )
         applied = []
-        now = datetime.now(UTC).strftime(TIME_FORMAT)
+        now = format_time(datetime.now(UTC))
         for name, script in MIGRATIONS:
             if name in done:
                 continue

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how times are stored: ISO 8601, UTC, to the second
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(moment: str) -> datetime:
+    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC)
 
 
 @dataclass

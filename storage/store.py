@@ -21,7 +21,7 @@ import sqlite_utils
 
 from . import codec
 from .migrations import MigrationError, migrate
-from .models import TIME_FORMAT, Page, Revision, sha1_hex
+from .models import Page, Revision, format_time, sha1_hex
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
 
@@ -39,7 +39,7 @@ SYNC_FIELDS = (
 
 
 def utcnow() -> str:
-    return datetime.now(UTC).strftime(TIME_FORMAT)
+    return format_time(datetime.now(UTC))
 
 
 class StoreError(Exception):

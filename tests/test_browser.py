@@ -33,7 +33,8 @@ from digest_helpers import (
 
 from monitor.cli import cli
 from monitor.config import Config
-from monitor.history import ArticleHistory, field_group
+from monitor.fields import field_group
+from monitor.history import ArticleHistory
 from monitor.report import Report
 from storage import Store
 

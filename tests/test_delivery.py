@@ -18,9 +18,8 @@ from smtp_fixtures import SmtpServer
 
 from monitor.config import load_config
 from monitor.daemon import Daemon
-from monitor.digest import format_time, parse_time
 from monitor.wording import isolate
-from storage import Store
+from storage import Store, format_time, parse_time
 from storage import digests as digest_log
 
 DAY = ("2024-12-04", "2024-12-05")

@@ -110,3 +110,15 @@ def test_standing_reverts_follow_chains() -> None:
     assert standing_reverts({1: 2}) == {1: 2}
     assert standing_reverts({1: 2, 2: 3}) == {2: 3}  # 3 undid the revert 2: 1 stands
     assert standing_reverts({1: 2, 2: 3, 3: 4}) == {1: 2, 3: 4}
+
+
+def test_fields_sort_by_group_then_number() -> None:
+    from monitor.fields import field_group, field_order
+
+    names = ["caption", "result", "commander1", "casualties10", "combatant2", "casualties2"]
+    assert sorted(names, key=field_order) == [
+        "casualties2", "casualties10", "combatant2", "commander1", "result", "caption",
+    ]  # fmt: skip
+    assert [field_group(n) for n in ("notes", "belligerents1", "place", "image")] == [
+        "casualties", "combatants", "outcome", "other",
+    ]  # fmt: skip

@@ -29,7 +29,7 @@ from .extract import extract_facts
 from .importer import import_dump
 from .jobs import HORIZON_MARGIN, deliver_pending, make_digest, poll_wiki
 from .mail import DeliveryError, send_smtp, sender, write_outbox
-from .report import Report
+from .report import ASSETS, Report
 from .serve import make_report_server
 from .sync import add_page, backfill_page
 from .titles import normalize_title
@@ -680,8 +680,20 @@ def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None
     context.analyze_stale()
     if os.path.exists(out) and not os.path.isdir(out):
         raise WikimonError(f"--out {out}: is a file, not a directory")
+    report = Report(store, context.config, pages)
+    hidden = not sys.stderr.isatty()  # bars on a terminal only
+    with click.progressbar(
+        report.pages, label="Reading the histories", file=sys.stderr, hidden=hidden
+    ) as articles:
+        for page in articles:
+            report.history(page)  # one pass over its revisions: the long part
+    paths = list(report.paths())
     try:
-        files, size = Report(store, context.config, pages).write(Path(out))
+        with click.progressbar(
+            length=len(paths) + len(ASSETS), label="Writing the pages", file=sys.stderr,
+            hidden=hidden,
+        ) as bar:  # fmt: skip
+            files, size = report.write(Path(out), paths, bar.update)
     except OSError as error:  # a file in the way, no permission, disk full…
         where = error.filename or out
         raise WikimonError(f"cannot write the report to {where}: {error.strerror}") from None

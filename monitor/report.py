@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -296,17 +296,21 @@ class Report:
             return self._render("as_of.html", path, self._as_of_day(page, day[1]))
         raise NotFound(path)
 
-    def write(self, out: Path) -> tuple[int, int]:
-        """Write the static report into ``out``; returns (files, bytes)."""
+    def write(
+        self,
+        out: Path,
+        paths: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Write the static report (``paths``, default all of them) into ``out``, calling
+        ``progress(1)`` after each file; returns (files, bytes)."""
         files = total = 0
-        for path in self.paths():
-            data = self.render(path).encode("utf-8")
+        for path in [*(self.paths() if paths is None else paths), *ASSETS]:
+            data = asset_bytes(path) if path in ASSETS else self.render(path).encode("utf-8")
             _write(out / path, data)
             files, total = files + 1, total + len(data)
-        for asset in ASSETS:
-            data = asset_bytes(asset)
-            _write(out / asset, data)
-            files, total = files + 1, total + len(data)
+            if progress is not None:
+                progress(1)
         return files, total
 
     # -- view models -----------------------------------------------------------------------

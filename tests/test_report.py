@@ -1393,3 +1393,16 @@ def test_a_day_without_edits_has_its_page_too(run, tmp_path: Path):
     index = parse((as_of / "index.html").read_text(encoding="utf-8"))
     listed = [a.one("time")["datetime"] for a in index.one("section", "days").all("a")]
     assert listed == ["2024-12-01", "2024-12-04"]  # the list names the days with edits
+
+
+def test_writing_reports_progress_once_per_file(static: Static, tmp_path: Path):
+    """What `wikimon report` draws its bar from on a terminal: a tick per file written."""
+    store = Store(static.db)
+    try:
+        ticks: list[int] = []
+        files, size = Report(store, load_config(None)).write(tmp_path / "out", None, ticks.append)
+    finally:
+        store.close()
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert ticks == [1] * files and files == len(written) == len(static.paths) + 2
+    assert size == sum(p.stat().st_size for p in written)

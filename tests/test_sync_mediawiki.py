@@ -115,6 +115,16 @@ def texts(db: Path, title: str) -> dict[int, bytes | None]:
         store.close()
 
 
+def history_complete(db: Path, title: str = ARTICLE) -> int:
+    """The stored flag that says the whole history of ``title`` is stored."""
+    store = Store(db)
+    try:
+        (page,) = store.find_pages(title)
+        return store.sync_state(page)["history_complete"]
+    finally:
+        store.close()
+
+
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     """Everything stored except timestamps of the last poll and its error (read-only)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -719,12 +729,7 @@ def test_backfill_since_then_plain_backfill_completes_the_history(
     stored = stored_json(run, ARTICLE, cfg)
     assert [r["revid"] for r in stored] == list(range(24, 32))
     assert stored[0]["timestamp"] == "2024-11-28T00:05:12Z"
-    store = Store(db_path)
-    try:
-        (page,) = store.find_pages(ARTICLE)
-        assert store.sync_state(page)["history_complete"] == 0
-    finally:
-        store.close()
+    assert history_complete(db_path) == 0
 
     out = ok(run("backfill", ARTICLE, config=cfg))
     assert out == f"local: {ARTICLE!r}: 22 older revisions stored, 0 newer; 30 in all.\n"
@@ -732,12 +737,7 @@ def test_backfill_since_then_plain_backfill_completes_the_history(
     stored_texts = texts(db_path, ARTICLE)
     assert list(stored_texts) == ARTICLE_REVIDS
     assert list(stored_texts.values()) == [r["content"].encode("utf-8") for r in wiki]
-    store = Store(db_path)
-    try:
-        (page,) = store.find_pages(ARTICLE)
-        assert store.sync_state(page)["history_complete"] == 1
-    finally:
-        store.close()
+    assert history_complete(db_path) == 1
 
 
 def test_interrupted_backfill_since_is_finished_then_a_plain_backfill_goes_on(
@@ -834,12 +834,7 @@ def test_backfill_fills_the_gap_between_two_imported_slices(
     assert {(p["rvslots"], "content" in p["rvprop"].split("|")) for p in requests} == {
         ("main", True)
     }
-    store = Store(db_path)
-    try:
-        (page,) = store.find_pages(ARTICLE)
-        assert store.sync_state(page)["history_complete"] == 1
-    finally:
-        store.close()
+    assert history_complete(db_path) == 1
     # nothing left to do
     out = ok(run("backfill", ARTICLE, config=cfg))
     assert out == f"local: {ARTICLE!r}: 0 older revisions stored, 0 newer; 30 in all.\n"

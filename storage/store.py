@@ -38,6 +38,14 @@ SYNC_FIELDS = (
 )  # fmt: skip
 
 
+_WRITES = frozenset(
+    {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE,
+     sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_DROP_TABLE,
+     sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_VIEW,
+     sqlite3.SQLITE_DROP_VIEW, sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_DROP_TRIGGER}
+)  # fmt: skip
+
+
 def utcnow() -> str:
     return format_time(datetime.now(UTC))
 
@@ -65,8 +73,11 @@ class Store:
     def _open(self) -> None:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a database file")
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=30))
-        self.conn = self.db.conn
+        # Autocommit: transactions are ours alone (transaction()); Python's legacy mode would
+        # open hidden ones that close() silently rolls back.
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
         # Wait for a concurrent writer (the daemon, an import) instead of failing at once.
         self.conn.execute("PRAGMA busy_timeout = 30000")
         application_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
@@ -89,6 +100,14 @@ class Store:
         migrate(self.db)
         if application_id != APPLICATION_ID:
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.conn.set_authorizer(self._refuse_writes_outside_transactions)
+
+    def _refuse_writes_outside_transactions(self, action: int, *_: object) -> int:
+        """Every write goes through :meth:`transaction`: one made outside it is refused
+        ("not authorized") rather than committed on its own, half a unit of work."""
+        if action in _WRITES and not self.conn.in_transaction:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
 
     def close(self) -> None:
         self.conn.close()

@@ -101,10 +101,10 @@ def test_a_restart_after_a_sent_digest_does_not_send_another(tmp_path: Path) -> 
             store, name="morning", scheduled=True, window_start="2026-11-26T05:59:50Z",
             window_end="2026-11-27T05:59:50Z", recipients=[], delivery="none",
         )  # fmt: skip
-    # made at 07:00:04 Paris time; the window ended before that (the poll horizon)
-    store.conn.execute(
-        "UPDATE digests SET created_at = '2026-11-27T06:00:04Z' WHERE id = ?", [record_id]
-    )
+        # made at 07:00:04 Paris time; the window ended before that (the poll horizon)
+        store.conn.execute(
+            "UPDATE digests SET created_at = '2026-11-27T06:00:04Z' WHERE id = ?", [record_id]
+        )
     store.close()
     assert not daemon.missed(digest, now)  # a restart at 10:30: nothing was missed
     tomorrow = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)  # 07:30 Paris, daemon down at 07:00

@@ -259,3 +259,18 @@ def test_two_processes_writing_one_page_store_each_revision_once(tmp_path):
     assert [r["revid"] for r in store.revisions(page)] == list(range(1, 61))
     for n in range(1, 61):  # every delta chain decodes, whoever wrote its base
         assert store.text(page, n) == (f"text {n} " * 300).encode()
+
+
+def test_a_write_outside_a_transaction_is_refused_not_lost(tmp_path):
+    """Writes go through Store.transaction(); one made outside it is an error at once, not
+    a hidden transaction that close() would roll back."""
+    path = tmp_path / "w.db"
+    store = Store(path)
+    store.ensure_wiki("enwiki")
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+        store.conn.execute("UPDATE wikis SET dbname = 'x'")
+    with store.transaction():
+        store.conn.execute("UPDATE wikis SET dbname = 'enwiki'")
+    store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT dbname FROM wikis").fetchall() == [("enwiki",)]

@@ -22,25 +22,19 @@ from typing import Any
 from storage import Page, Store
 from storage import changes as changelog
 
-from . import __version__
-from .diff import diff_facts
-from .extract import extract_facts
-from .facts import Facts
-
-# The semantic core's source files: when any of them changes (an upgrade), stored change
-# logs are recomputed by the next analysis, without anyone remembering to bump a number.
-_CORE = (
-    "facts.py", "extract.py", "infobox_scan.py", "render.py", "figures.py", "numbers.py",
-    "diff.py",
-)  # fmt: skip
+from . import __version__, core
+from .core.diff import diff_facts
+from .core.extract import extract_facts
+from .core.facts import Facts
 
 
 def _core_digest() -> str:
+    """A digest of the pure core's sources (every ``monitor/core/*.py``): when any of them
+    changes (an upgrade), stored change logs are recomputed by the next analysis, without
+    anyone remembering to bump a number or to list a new module."""
     digest = hashlib.sha1()
-    for name in _CORE:
-        path = Path(__file__).with_name(name)
-        if path.exists():
-            digest.update(path.read_bytes())
+    for path in sorted(Path(core.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError, InvalidTitle
-from .titles import normalize_title
+from .sources.titles import normalize_title
 
 DEFAULT_DATABASE = "wikimon.db"
 DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}

@@ -9,10 +9,10 @@ from pathlib import Path
 from storage import Page, Store
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
-from .api import RetryPolicy, WikiClient
 from .config import Config, load_config
 from .errors import ConfigError, UnknownTitle, WikimonError
-from .titles import normalize_title
+from .sources.api import RetryPolicy, WikiClient
+from .sources.titles import normalize_title
 
 
 class Context:

@@ -10,7 +10,7 @@ from conftest import CORPUS, SAMPLE_HISTORY, kill_when
 from mediawiki_fixtures import write_export
 
 from monitor.analysis import _identity_revert
-from monitor.xmldump import read_dump
+from monitor.sources.xmldump import read_dump
 from storage import Revision, Store
 from storage import changes as changelog
 

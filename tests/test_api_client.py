@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from monitor import __version__
-from monitor.api import RetryPolicy, WikiClient
 from monitor.errors import WikiError
+from monitor.sources.api import RetryPolicy, WikiClient
 from storage import Revision
 
 CONTACT = "tests@example.org"

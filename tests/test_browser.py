@@ -34,8 +34,8 @@ from digest_helpers import (
 from monitor.cli import cli
 from monitor.config import Config
 from monitor.fields import field_group
-from monitor.history import ArticleHistory
-from monitor.report import Report
+from monitor.report.history import ArticleHistory
+from monitor.report.pages import Report
 from storage import Store
 
 sync_api = pytest.importorskip("playwright.sync_api")

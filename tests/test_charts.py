@@ -1,4 +1,4 @@
-"""monitor.charts: the SVG parses, and its geometry, labels and links match the inputs."""
+"""monitor.report.charts: the SVG parses, and its geometry, labels and links match the inputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from monitor.charts import Point, Series, line_chart, presence_chart, sparkline
+from monitor.report.charts import Point, Series, line_chart, presence_chart, sparkline
 
 NS = "{http://www.w3.org/2000/svg}"
 SCRIPT = "<script>alert(1)</script>"

@@ -17,7 +17,7 @@ from digest_helpers import (
 from smtp_fixtures import SmtpServer
 
 from monitor.config import load_config
-from monitor.daemon import Daemon
+from monitor.delivery.daemon import Daemon
 from monitor.wording import isolate
 from storage import Store, format_time, parse_time
 from storage import digests as digest_log

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.diff import diff_facts, diff_wikitext
-from monitor.facts import CHANGE_KINDS, Change, Facts, FieldFacts, Figure, Item
+from monitor.core.diff import diff_facts, diff_wikitext
+from monitor.core.facts import CHANGE_KINDS, Change, Facts, FieldFacts, Figure, Item
 
 CASES = Path(__file__).parent / "cases" / "diff"
 

@@ -35,8 +35,8 @@ from digest_helpers import (
 
 from monitor.config import Config, DigestConfig
 from monitor.context import Context
-from monitor.digest import previous_fire_time, scheduled_window
-from monitor.jobs import make_digest
+from monitor.delivery.digest import previous_fire_time, scheduled_window
+from monitor.delivery.jobs import make_digest
 from monitor.wording import describe, one_line
 
 DAY = ("2024-12-04T00:00:00Z", "2024-12-05T00:00:00Z")  # 8 edits, 4 of them change facts

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from mwparserfromhell.parser import ParserError
 
-from monitor import extract, numbers, render
-from monitor.extract import KIA_MARKER, extract_facts, field_facts, find_infobox
+from monitor.core import extract, numbers, render
+from monitor.core.extract import KIA_MARKER, extract_facts, field_facts, find_infobox
 
 CASES_DIR = Path(__file__).resolve().parent / "cases" / "extract"
 CASES = sorted(CASES_DIR.glob("*.wikitext"))
@@ -207,7 +207,7 @@ def test_template_registry_is_consistent():
 def test_every_fallback_infobox_is_found_by_the_quick_check() -> None:
     """find_infobox skips a page early unless a fallback's name ends in one of the known
     endings: a new fallback name needs its ending listed."""
-    from monitor.infobox_scan import _FALLBACK_ENDINGS, FALLBACK_INFOBOXES
+    from monitor.core.scan import _FALLBACK_ENDINGS, FALLBACK_INFOBOXES
 
     for name in FALLBACK_INFOBOXES:
         assert name.endswith(_FALLBACK_ENDINGS), name

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from monitor.diff import diff_wikitext
-from monitor.facts import Change
-from monitor.xmldump import read_dump
+from monitor.core.diff import diff_wikitext
+from monitor.core.facts import Change
+from monitor.sources.xmldump import read_dump
 from storage import Revision
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from digest_helpers import export, revision
 
-from monitor.charts import Point, Series, line_chart
-from monitor.history import ArticleHistory, load_history, standing_reverts
+from monitor.report.charts import Point, Series, line_chart
+from monitor.report.history import ArticleHistory, load_history, standing_reverts
 from storage import Store
 
 TITLE = "Test offensive"

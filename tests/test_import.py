@@ -10,7 +10,7 @@ import lzma
 import pytest
 from conftest import CORPUS, SAMPLE_HISTORY, kill_when
 
-from monitor.xmldump import read_dump
+from monitor.sources.xmldump import read_dump
 from storage import Revision, Store
 
 REAL = CORPUS / "real"

@@ -22,9 +22,9 @@ import mwparserfromhell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import diff_wikitext
-from monitor.extract import extract_facts, find_infobox, infobox_params
-from monitor.numbers import MAX_FIGURE
+from monitor.core.diff import diff_wikitext
+from monitor.core.extract import extract_facts, find_infobox, infobox_params
+from monitor.core.numbers import MAX_FIGURE
 
 SEED = (Path(__file__).parent / "data" / "2024_Syrian_opposition_offensives.wikitext").read_text(
     encoding="utf-8"

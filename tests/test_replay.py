@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import pytest
 from conftest import CORPUS, SAMPLE_HISTORY
 
-from monitor.extract import extract_facts
+from monitor.core.extract import extract_facts
 from storage import Store
 from storage import changes as changelog
 

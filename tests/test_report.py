@@ -44,8 +44,8 @@ from digest_helpers import (
 from monitor.cli import cli
 from monitor.config import load_config
 from monitor.links import field_file
-from monitor.report import Report
-from monitor.serve import HEADERS, make_app, make_report_server
+from monitor.report.pages import Report
+from monitor.report.serve import HEADERS, make_app, make_report_server
 from storage import Store
 
 WIKI_HOST = "https://en.wikipedia.org/"
@@ -669,16 +669,16 @@ def test_the_static_report_reads_each_thing_once(
     """Writing the report builds each history once, with no check whether it is still
     current, and reads the moment counts end at and each article's field statistics once.
     Served (a cache kept across requests), a history is checked once per request."""
-    import monitor.report
+    import monitor.report.pages
 
     built: list[int] = []
-    real_load = monitor.report.load_history
+    real_load = monitor.report.pages.load_history
 
     def load_history(store: Store, page: Any, infobox: str | None = None) -> Any:
         built.append(page.id)
         return real_load(store, page, infobox)
 
-    monkeypatch.setattr(monitor.report, "load_history", load_history)
+    monkeypatch.setattr(monitor.report.pages, "load_history", load_history)
     statements: list[str] = []
     store = Store(static.db)
     try:
@@ -1334,20 +1334,20 @@ def test_report_of_some_titles(sample: Sample, run, tmp_path: Path):
 
 
 def test_report_and_mail_share_one_template_environment():
-    import monitor.mail
-    import monitor.rendering
-    import monitor.report
+    import monitor.delivery.mail
+    import monitor.report.pages
+    import monitor.templating
 
-    rendering = monitor.rendering
-    assert monitor.report.environment is rendering.environment
-    assert monitor.mail.environment is rendering.environment
-    assert monitor.report.TEMPLATES == rendering.TEMPLATES
+    rendering = monitor.templating
+    assert monitor.report.pages.environment is rendering.environment
+    assert monitor.delivery.mail.environment is rendering.environment
+    assert monitor.report.pages.TEMPLATES == rendering.TEMPLATES
     names = {p.name for p in rendering.TEMPLATES.iterdir()}
     assert {"base.html", "digest.txt", "report.css"} <= names
     assert {"utc", "oneline", "isolate", "plural"} <= set(rendering.environment().filters)
     assert rendering.utc("2024-12-01T14:03:00Z") == "2024-12-01 14:03 UTC"
     # mail.py keeps the e-mail: the templates' environment is no longer defined there
-    assert not any(hasattr(monitor.mail, name) for name in ("TEMPLATES", "utc", "jinja2"))
+    assert not any(hasattr(monitor.delivery.mail, name) for name in ("TEMPLATES", "utc", "jinja2"))
 
 
 def test_report_errors_are_one_line(sample: Sample, run, tmp_path: Path):

@@ -31,9 +31,9 @@ from mediawiki_fixtures import (
 )
 
 from monitor import __version__
-from monitor.api import RetryPolicy, WikiClient
 from monitor.errors import WikiError
-from monitor.sync import BackfillResult, add_configured, backfill_page
+from monitor.sources.api import RetryPolicy, WikiClient
+from monitor.sources.sync import BackfillResult, add_configured, backfill_page
 from storage import Store
 
 pytestmark = pytest.mark.mediawiki

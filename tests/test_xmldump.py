@@ -16,7 +16,7 @@ import pytest
 from conftest import CORPUS, SAMPLE_HISTORY
 
 from monitor.errors import DumpError
-from monitor.xmldump import DumpPage, DumpProblem, SiteInfo, read_dump
+from monitor.sources.xmldump import DumpPage, DumpProblem, SiteInfo, read_dump
 from storage import Revision
 
 DEWIKI = CORPUS / "real" / "dewiki_history_sample" / "Bz2Test.xml.bz2"

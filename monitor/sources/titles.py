@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .errors import InvalidTitle
+from ..errors import InvalidTitle
 
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars complement).
 _ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")

@@ -18,8 +18,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from storage import Store
 
-from .config import Config
-from .report import ASSETS, NotFound, Report, asset_bytes
+from ..config import Config
+from .pages import ASSETS, NotFound, Report, asset_bytes
 
 log = logging.getLogger("wikimon")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from storage import Page, Store, utcnow
 
+from ..errors import InvalidTitle, PageError, WikiError, WikimonError
 from .api import BATCH, WikiClient, revision_from_api
-from .errors import InvalidTitle, PageError, WikiError, WikimonError
 
 __all__ = [
     "BackfillResult",

@@ -14,8 +14,8 @@ from typing import Any
 
 from storage import Page, Store, format_time, parse_time
 
-from .extract import extract_facts
-from .facts import FieldFacts
+from ..core.extract import extract_facts
+from ..core.facts import FieldFacts
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,9 @@ from urllib.parse import unquote
 from storage import Page, Store, format_time, parse_time
 from storage import changes as changelog
 
-from .charts import Point, Series, line_chart, presence_chart, sparkline
-from .config import Config
-from .fields import GROUPS, field_group
-from .history import ArticleHistory, Revision, load_history
-from .links import (
+from ..config import Config
+from ..fields import GROUPS, field_group
+from ..links import (
     article_dir,
     article_path,
     as_of_path,
@@ -38,8 +36,10 @@ from .links import (
     page_url,
     revision_url,
 )
-from .rendering import TEMPLATES, environment
-from .wording import describe, isolate
+from ..templating import TEMPLATES, environment
+from ..wording import describe, isolate
+from .charts import Point, Series, line_chart, presence_chart, sparkline
+from .history import ArticleHistory, Revision, load_history
 
 ASSETS = ("report.css", "report.js")
 _ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits

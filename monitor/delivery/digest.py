@@ -15,13 +15,13 @@ from typing import Any
 from storage import Page, Store, format_time, parse_time
 from storage import changes as changelog
 
-from .config import Config, DigestConfig
-from .diff import diff_facts
-from .extract import extract_facts
-from .facts import Facts
-from .fields import field_order
-from .links import diff_url, page_url, report_url, revision_url
-from .wording import describe, one_line, plural
+from ..config import Config, DigestConfig
+from ..core.diff import diff_facts
+from ..core.extract import extract_facts
+from ..core.facts import Facts
+from ..fields import field_order
+from ..links import diff_url, page_url, report_url, revision_url
+from ..wording import describe, one_line, plural
 
 
 @dataclass

@@ -40,13 +40,6 @@ from dataclasses import dataclass
 
 from .facts import Facts, FieldFacts, Figure, Item
 from .figures import find_figures
-from .infobox_scan import (
-    FALLBACK_INFOBOXES,
-    InfoboxSpan,
-    find_infobox,
-    infobox_params,
-    normalize_template_name,
-)
 from .numbers import QUALIFIED_NUMBER
 from .render import (
     KIA_MARKER,
@@ -55,6 +48,13 @@ from .render import (
     display_items,
     file_side,
     normalize_link_target,
+)
+from .scan import (
+    FALLBACK_INFOBOXES,
+    InfoboxSpan,
+    find_infobox,
+    infobox_params,
+    normalize_template_name,
 )
 
 __all__ = [

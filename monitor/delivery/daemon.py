@@ -31,12 +31,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from storage import digests as digest_log
 from storage import format_time
 
-from .config import Config, DigestConfig
-from .context import Context
+from ..config import Config, DigestConfig
+from ..context import Context
+from ..errors import ConfigError, WikimonError
+from ..wording import plural
 from .digest import previous_fire_time
-from .errors import ConfigError, WikimonError
 from .jobs import deliver_pending, digest_pages, make_digest, poll_wiki
-from .wording import plural
 
 log = logging.getLogger("wikimon")
 

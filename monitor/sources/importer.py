@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from storage import Page, Revision, RevisionWriter, Store
 
-from .config import Config
-from .errors import DumpError
+from ..config import Config
+from ..errors import DumpError
 from .xmldump import DumpPage, DumpProblem, SiteInfo, read_dump
 
 BATCH_REVISIONS = 200

@@ -18,11 +18,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from .config import Config, SmtpConfig
+from ..config import Config, SmtpConfig
+from ..errors import WikimonError
+from ..templating import environment
+from ..wording import one_line
 from .digest import Digest
-from .errors import WikimonError
-from .rendering import environment
-from .wording import one_line
 
 
 class DeliveryError(WikimonError):

@@ -38,9 +38,9 @@ from mwparserfromhell import nodes
 from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
-from .infobox_scan import COMMENT as _COMMENT
-from .infobox_scan import display_template_name, normalize_template_name
 from .numbers import exact_value
+from .scan import COMMENT as _COMMENT
+from .scan import display_template_name, normalize_template_name
 
 __all__ = [
     "KIA_MARKER",

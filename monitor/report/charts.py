@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from .wording import isolate
+from ..wording import isolate
 
 __all__ = ["Point", "Series", "line_chart", "presence_chart", "sparkline"]
 

@@ -13,19 +13,19 @@ from datetime import UTC, datetime, timedelta
 from storage import Page, format_time, parse_time
 from storage import digests as digest_log
 
-from .analysis import AnalysisResult
-from .config import DigestConfig
-from .context import Context
+from ..analysis import AnalysisResult
+from ..config import DigestConfig
+from ..context import Context
+from ..errors import ConfigError, WikimonError
+from ..sources.sync import PollResult, add_configured, poll_pages
+from ..wording import plural
 from .digest import (
     Digest,
     build_digest,
     previous_fire_time,
     scheduled_window,
 )
-from .errors import ConfigError, WikimonError
 from .mail import DeliveryError, SmtpResult, compose, send_smtp, sender, write_outbox
-from .sync import PollResult, add_configured, poll_pages
-from .wording import plural
 
 log = logging.getLogger("wikimon")
 

@@ -30,7 +30,7 @@ from xml.parsers import expat
 
 from storage import Revision, sha1_base36_to_hex
 
-from .errors import DumpError
+from ..errors import DumpError
 
 CHUNK_SIZE = 1 << 20  # decompressed bytes handed to the parser at once
 RAW_CHUNK_SIZE = 1 << 16  # compressed bytes read from the file at once

@@ -30,8 +30,8 @@ import requests
 
 from storage import Revision
 
-from . import __version__
-from .errors import PageError, WikiError
+from .. import __version__
+from ..errors import PageError, WikiError
 
 log = logging.getLogger(__name__)
 

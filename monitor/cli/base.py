@@ -1,0 +1,122 @@
+"""The ``wikimon`` group: global options, one-line errors, and what commands share
+(options, output helpers). The commands live in the modules beside this one, by role."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from storage import TIME_FORMAT, StoreError
+
+from .. import __version__
+from ..config import is_address
+from ..context import Context
+from ..errors import WikimonError
+
+
+class WikimonGroup(click.Group):
+    """Turns WikimonError into one line on stderr and its exit code: no tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WikimonError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except StoreError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+        except sqlite3.OperationalError as error:
+            # locked for longer than the busy timeout, read-only file system, disk full…
+            db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
+            click.echo(f"Error: {db}: {error}", err=True)
+            ctx.exit(1)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they are defined: a walk through the tool
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(cls=WikimonGroup)
+@click.version_option(__version__, prog_name="wikimon")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file [default: ./config.yaml if present, else built-in defaults].",
+)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="SQLite database "
+              "(overrides the config) [default: wikimon.db].")  # fmt: skip
+@click.option("-v", "--verbose", is_flag=True, help="Log API retries and warnings.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: bool) -> None:
+    """wikimon watches Wikipedia articles and tells you when the facts in them change.
+
+    Revisions come from the MediaWiki API or from XML exports and are kept, compressed,
+    in a local SQLite database.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = Context(config_path, db_path)
+    ctx.obj.config  # noqa: B018 - a broken config is reported before any command runs
+
+
+def wiki_option(help_text: str) -> Callable:
+    return click.option("--wiki", metavar="NAME", help=help_text)
+
+
+def parse_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", TIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return moment.strftime(TIME_FORMAT)
+    raise click.BadParameter(f"{value!r} is not a date: use 2024-12-01 or 2024-12-01T12:00:00Z")
+
+
+def checked_address(value: str) -> str:
+    if not is_address(value):
+        raise click.BadParameter(f"{value!r} is not an e-mail address such as you@example.org")
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[str(c) if c is not None else "" for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    for row in [headers] + cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def shell_quote(title: str) -> str:
+    return "'" + title.replace("'", "'\\''") + "'"
+
+
+def main() -> None:
+    cli()

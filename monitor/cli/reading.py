@@ -1,0 +1,303 @@
+"""Commands that read the store: status, revisions, wikitext, changes, show, diff, reanalyze."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from storage import Page, Store
+from storage import changes as changelog
+
+from ..context import Context
+from ..core.diff import diff_wikitext
+from ..core.extract import extract_facts
+from ..errors import WikimonError
+from ..wording import describe, one_line, plural
+from .base import (
+    cli,
+    echo_json,
+    human_size,
+    parse_date,
+    pass_context,
+    print_table,
+    shell_quote,
+    wiki_option,
+)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per article.")
+@pass_context
+def status(context: Context, as_json: bool) -> None:
+    """What is stored: one line per article."""
+    rows = context.store(must_exist=True).status()
+    configured = {(a.wiki, a.title) for a in context.config.articles}
+    for row in rows:
+        configured_live = (row["wiki"], row["title"]) in configured and not row["deleted_at"]
+        row["tracked"] = row["tracked"] or configured_live
+    keys = (
+        "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
+        "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",
+    )  # fmt: skip
+    if as_json:
+        echo_json([{key: row[key] for key in keys} | {"tracked": row["tracked"]} for row in rows])
+        return
+    if not rows:
+        click.echo("Nothing stored yet: `wikimon add TITLE` or `wikimon import FILE`.")
+        return
+    print_table(
+        ["wiki", "title", "revisions", "last revision", "last poll", "stored"],
+        [
+            [
+                row["wiki"],
+                row["title"] + ("" if row["tracked"] else " (not tracked)"),
+                row["revisions"],
+                f"{row['last_revid']} {row['last_timestamp']}" if row["last_revid"] else "-",
+                row["last_poll"] or "never",
+                human_size(row["storage_bytes"]),
+            ]
+            for row in rows
+        ],
+    )
+
+
+@cli.command()
+@click.argument("title")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, oldest first.")
+@pass_context
+def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> None:
+    """The stored revisions of TITLE, oldest first."""
+    page = context.page(title, wiki)
+    store = context.store()
+    keys = (
+        "revid", "parent_revid", "timestamp", "user", "comment", "minor", "size", "sha1",
+        "texthidden", "userhidden", "commenthidden",
+    )  # fmt: skip
+    if as_json:
+        echo_json([{key: row[key] for key in keys} for row in store.revisions(page)])
+        return
+    rows = []
+    for row in store.revisions(page):
+        flags = "".join(
+            flag
+            for flag, on in (
+                ("m", row["minor"]),
+                ("T", row["texthidden"]),
+                ("U", row["userhidden"]),
+                ("C", row["commenthidden"]),
+            )
+            if on
+        )
+        user = "(hidden)" if row["userhidden"] else row["user"] or ""
+        comment = "(hidden)" if row["commenthidden"] else row["comment"] or ""
+        rows.append(
+            [row["revid"], row["timestamp"], flags, row["size"], user, one_line(comment, 60)]
+        )
+    print_table(["revid", "timestamp", "flags", "size", "user", "comment"], rows)
+
+
+@cli.command()
+@click.argument("title")
+@click.option(
+    "--rev",
+    "revid",
+    type=click.IntRange(1, 2**63 - 1),
+    metavar="REVID",
+    help="This revision [default: latest].",
+)
+@wiki_option("Wiki name, when the title is stored for several.")
+@pass_context
+def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) -> None:
+    """Print the exact stored wikitext of TITLE (the latest revision by default)."""
+    page = context.page(title, wiki)
+    store = context.store()
+    if revid is None:
+        latest = store.latest_revision(page)
+        if latest is None:
+            raise WikimonError(f"no revisions of {page.title!r} are stored yet")
+        revid = latest["revid"]
+    try:
+        text = store.text(page, revid)
+    except KeyError:
+        raise WikimonError(
+            f"revision {revid} of {page.title!r} is not stored: `wikimon revisions "
+            f"{shell_quote(page.title)}` lists those that are"
+        ) from None
+    if text is None:
+        raise WikimonError(f"revision {revid} of {page.title!r} is revision-deleted: no text")
+    sys.stdout.buffer.write(text)  # byte for byte: no added newline
+    sys.stdout.buffer.flush()
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--since", metavar="DATE", help="Only changes at or after DATE (UTC).")
+@click.option("--until", metavar="DATE", help="Only changes before DATE (UTC).")
+@click.option("--field", metavar="NAME", help="Only this infobox parameter, e.g. casualties2.")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, oldest first.")
+@pass_context
+def changes(
+    context: Context,
+    title: str,
+    since: str | None,
+    until: str | None,
+    field: str | None,
+    wiki: str | None,
+    as_json: bool,
+) -> None:
+    """What changed in the facts of TITLE's infobox, oldest first."""
+    page = context.page(title, wiki)
+    context.analyze(page)  # a no-op when the change log is up to date
+    rows = changelog.changes(
+        context.store(), page, since=parse_date(since), until=parse_date(until), field=field
+    )
+    if as_json:
+        echo_json([_change_json(page, row) for row in rows])
+        return
+    if not rows:
+        click.echo(f"No changes in the facts of {page.title!r} for these criteria.")
+        return
+    for row in rows:
+        click.echo(_change_line(row))
+
+
+def _change_json(page: Page, row: dict[str, Any]) -> dict[str, Any]:
+    record = {
+        "revid": row["revid"],
+        "parent_revid": row["parent_revid"],
+        "page_id": page.page_id,
+        "title": page.title,
+        "timestamp": row["timestamp"],
+        "user": row["user"],
+        "comment": row["comment"],
+    }
+    record.update({key: row[key] for key in changelog.CHANGE_COLUMNS})
+    record["revert"] = row["revert"]
+    record["reverted_by"] = row["reverted_by"]
+    return record
+
+
+def _change_line(row: dict[str, Any]) -> str:
+    marks = []
+    if row["revert"]:
+        marks.append(f"reverts to {row['revert']['reverted_to']}")
+    if row["reverted_by"]:
+        marks.append(f"reverted by {row['reverted_by']}")
+    user = row["user"] if row["user"] is not None else "(hidden)"
+    return (
+        f"{row['timestamp']}  {row['revid']}  {one_line(user, 20)}  {row['field']}  "
+        f"{one_line(describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
+    )
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--at", metavar="REVID|DATE", help="As of this revision or date [default: now].")
+@wiki_option("Wiki name, when the title is stored for several.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON object.")
+@pass_context
+def show(context: Context, title: str, at: str | None, wiki: str | None, as_json: bool) -> None:
+    """The facts in TITLE's infobox, now or as of a revision or date."""
+    page = context.page(title, wiki)
+    store = context.store()
+    meta, text = _visible_revision_at(store, page, at)
+    infobox = context.config.infobox_for(page.wiki, page.title)
+    facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+    if as_json:
+        echo_json(
+            {
+                "title": page.title,
+                "page_id": page.page_id,
+                "revid": meta["revid"],
+                "timestamp": meta["timestamp"],
+                "infobox": facts.infobox,
+                "fields": facts.to_json(),
+            }
+        )
+        return
+    click.echo(
+        f"{page.title} — {facts.infobox or 'no infobox'}, as of revision {meta['revid']} "
+        f"({meta['timestamp']})"
+    )
+    for name, fact in facts.fields.items():
+        if len(fact.items) > 1:
+            click.echo(f"{name}:")
+            for item in fact.items:
+                click.echo(f"  • {item.text}")
+        else:
+            click.echo(f"{name}: {fact.value}")
+
+
+def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict[str, Any], bytes]:
+    """The newest revision with text at ``at`` (a revid or a date; a bare date means the
+    end of that day), or now."""
+    limit: tuple[str, int] | None = None
+    if at is not None and re.fullmatch(r"[0-9]{1,18}", at):
+        meta = store.revision(page, int(at))
+        if meta is None:
+            raise WikimonError(f"revision {at} of {page.title!r} is not stored")
+        limit = (meta["timestamp"], meta["revid"])
+    elif at is not None:
+        moment = parse_date(at)
+        if len(at) == 10:  # YYYY-MM-DD: as the day ended
+            moment = moment[:10] + "T23:59:59Z"
+        limit = (moment, 2**63 - 1)
+    meta = store.visible_revision_at(page, limit)
+    if meta is None:
+        where = f" at or before {at}" if at else ""
+        raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
+    if at is not None and limit is not None and limit[1] != meta["revid"] and limit[1] < 2**63 - 1:
+        click.echo(
+            f"Note: revision {at} is revision-deleted; showing {meta['revid']}, the last "
+            "visible revision before it",
+            err=True,
+        )
+    text = store.text(page, meta["revid"])
+    assert text is not None
+    return meta, text
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--infobox", metavar="NAME", help="Read this template [default: first Infobox].")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of change records.")
+def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
+    """The semantic changes between two wikitext files (no database needed)."""
+    texts = []
+    for path in (old, new):
+        try:
+            texts.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise WikimonError(f"{path}: cannot read it as UTF-8 text ({error})") from None
+    records = diff_wikitext(texts[0], texts[1], infobox)
+    if as_json:
+        echo_json([record.to_json() for record in records])
+        return
+    if not records:
+        click.echo("No change in the infobox facts.")
+    for record in records:
+        click.echo(f"{record.field}  {record.kind}  {describe(record.to_json())}")
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@wiki_option("Only articles on this wiki.")
+@pass_context
+def reanalyze(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
+    """Recompute the change log of TITLEs (default: every stored article), e.g. after an
+    upgrade of wikimon."""
+    store = context.store(must_exist=True)
+    pages = [context.page(t, wiki) for t in titles] if titles else store.pages(wiki=wiki)
+    for page in pages:
+        result = context.analyze(page, full=True)
+        click.echo(
+            f"{page.wiki}: {page.title!r}: {plural(result.revisions, 'revision')} analysed, "
+            f"{plural(result.changes, 'change')}, {plural(result.reverts, 'revert')}"
+        )

@@ -1,0 +1,74 @@
+"""Commands that show the history: report (static HTML), serve (live)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..context import Context
+from ..errors import WikimonError
+from ..report.pages import ASSETS, Report
+from ..report.serve import make_report_server
+from ..wording import plural
+from .base import cli, human_size, pass_context, wiki_option
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@click.option("--out", "out", default="report", show_default=True, metavar="DIR",
+              type=click.Path(), help="Where to write the report.")  # fmt: skip
+@wiki_option("Wiki name, when a title is stored for several.")
+@pass_context
+def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None) -> None:
+    """Write the history report of TITLEs (default: every stored article) as static HTML:
+    open DIR/index.html in a browser, online or not."""
+    store = context.store(must_exist=True)
+    pages = [context.page(t, wiki) for t in titles] if titles else None
+    context.analyze_stale()
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise WikimonError(f"--out {out}: is a file, not a directory")
+    report = Report(store, context.config, pages)
+    hidden = not sys.stderr.isatty()  # bars on a terminal only
+    with click.progressbar(
+        report.pages, label="Reading the histories", file=sys.stderr, hidden=hidden
+    ) as articles:
+        for page in articles:
+            report.history(page)  # one pass over its revisions: the long part
+    paths = list(report.paths())
+    try:
+        with click.progressbar(
+            length=len(paths) + len(ASSETS), label="Writing the pages", file=sys.stderr,
+            hidden=hidden,
+        ) as bar:  # fmt: skip
+            files, size = report.write(Path(out), paths, bar.update)
+    except OSError as error:  # a file in the way, no permission, disk full…
+        where = error.filename or out
+        raise WikimonError(f"cannot write the report to {where}: {error.strerror}") from None
+    click.echo(f"Wrote {plural(files, 'file')} ({human_size(size)}) to {out}/")
+    click.echo(f"Open {Path(out) / 'index.html'} in a browser, or run `wikimon serve`.")
+
+
+@cli.command()
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")  # fmt: skip
+@pass_context
+def serve(context: Context, port: int) -> None:
+    """Serve the history report live from the database on 127.0.0.1, until Ctrl-C: new
+    revisions appear without regenerating anything."""
+    context.store(must_exist=True)
+    context.analyze_stale()
+    context.close()
+    try:
+        server = make_report_server(context.db_path, context.config, port)
+    except OSError as error:
+        raise WikimonError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    click.echo(f"Serving the report on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

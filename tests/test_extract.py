@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mwparserfromhell.parser import ParserError
 
-from monitor.core import extract, numbers, render
+from monitor.core import catalogue, extract, numbers, render
 from monitor.core.extract import KIA_MARKER, extract_facts, field_facts, find_infobox
 
 CASES_DIR = Path(__file__).resolve().parent / "cases" / "extract"
@@ -199,8 +199,8 @@ def test_parser_failure_still_shows_readable_text(monkeypatch):
 def test_template_registry_is_consistent():
     # a name is rendered one way: not registered twice (that raises at import), not both
     # handled and in the list of templates that show nothing
-    assert not render._NOTHING & render._HANDLERS.keys()
-    assert render._HANDLERS["resize"] is render._last  # {{resize|90%|text}}: the text
+    assert not catalogue.NOTHING & catalogue.HANDLERS.keys()
+    assert catalogue.HANDLERS["resize"] is catalogue._last  # {{resize|90%|text}}: the text
     assert _notes("{{resize|90%|Aleppo}} {{sic|Ale|ppo}}") == [("Aleppo Aleppo", [])]
 
 

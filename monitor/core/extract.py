@@ -38,13 +38,13 @@ import functools
 import re
 from dataclasses import dataclass
 
+from .catalogue import KIA_MARKER
+from .clean import clean_value
 from .facts import Facts, FieldFacts, Figure, Item
 from .figures import find_figures
 from .numbers import QUALIFIED_NUMBER
 from .render import (
-    KIA_MARKER,
     RenderedItem,
-    clean_value,
     display_items,
     file_side,
     normalize_link_target,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import sqlite3
 from pathlib import Path
 
-from storage import Page, Store
+from storage import Page, Store, StoreError
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
@@ -23,6 +24,7 @@ class Context:
         self.db_override = db_path
         self._config: Config | None = config
         self._store: Store | None = None
+        self._reader: Store | None = None
         self._clients: dict[str, WikiClient] = {}
 
     @property
@@ -51,6 +53,48 @@ class Context:
             if not must_exist:
                 self.sync_config(self._store)
         return self._store
+
+    def reader(self) -> Store:
+        """The database opened read-only, for commands that only read it: no lock is
+        taken, so they answer at once while the daemon writes (WAL readers never wait).
+        When the command also opened it for writing, that connection serves."""
+        if self._store is not None:
+            return self._store
+        if self._reader is None:
+            if not Path(self.db_path).exists():
+                raise WikimonError(
+                    f"no database at {self.db_path}: run `wikimon import FILE` or "
+                    "`wikimon add TITLE` first (or pass --db PATH)"
+                )
+            self._reader = Store(self.db_path, readonly=True)
+        return self._reader
+
+    def bring_up_to_date(self, pages: list[Page] | None = None) -> list[Page]:
+        """For readers: analyse the pages whose change log lags behind their stored
+        revisions (an analysis cut short, a new wikimon) if the database can be written
+        right now; never wait for another writer. Returns the pages still lagging."""
+        lagging = stale_pages(self.reader())
+        if pages is not None:
+            wanted = {page.id for page in pages}
+            lagging = [page for page in lagging if page.id in wanted]
+        if not lagging:
+            return []
+        if self._store is not None:  # this command writes anyway
+            for page in lagging:
+                self.analyze(page)
+            return []
+        try:
+            writer = Store(self.db_path, busy_timeout=0)
+        except StoreError:
+            return lagging  # e.g. a read-only file system
+        try:
+            for page in lagging:
+                analyze_page(writer, page, self.config.infobox_for(page.wiki, page.title))
+        except sqlite3.OperationalError:  # locked by another writer, read-only file…
+            return lagging
+        finally:
+            writer.close()
+        return []
 
     def sync_config(self, store: Store) -> None:
         # Configured wikis are known by their API URL; configured articles that are
@@ -88,14 +132,15 @@ class Context:
         return self._clients[wiki]
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        for store in (self._store, self._reader):
+            if store is not None:
+                store.close()
+        self._store = self._reader = None
 
     def page(self, title: str, wiki: str | None = None) -> Page:
         """A stored page by title, matched by each wiki's title rules (first letter
         case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
-        store = self.store(must_exist=True)
+        store = self.reader()
         wanted = normalize_title(title)
         pages: list[Page] = []
         wiki_rows = store.wikis()

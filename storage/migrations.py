@@ -177,12 +177,31 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """The migrations this database still needs (read without any lock). Raises
+    MigrationError when it was written by a newer wikimon."""
+    if "_migrations" not in db.table_names():
+        return [name for name, _ in MIGRATIONS]
+    done = {row[0] for row in db.conn.execute("SELECT name FROM _migrations")}
+    unknown = done - {name for name, _ in MIGRATIONS}
+    if unknown:
+        raise MigrationError(
+            f"the database was written by a newer wikimon (migration {sorted(unknown)[0]}); "
+            "upgrade wikimon"
+        )
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; returns the names of those applied now.
 
-    Runs in one IMMEDIATE transaction, so several processes opening a new database at
-    once apply each migration exactly once; a crash leaves all of them or none.
+    Looks first without a lock (the usual case: nothing to do, and no writer waits on
+    another); otherwise runs in one IMMEDIATE transaction, so several processes opening a
+    new database at once apply each migration exactly once, and a crash leaves all of
+    them or none.
     """
+    if not pending_migrations(db):
+        return []
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -190,19 +209,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             "CREATE TABLE IF NOT EXISTS _migrations "
             "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
-        done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
-        unknown = done - {name for name, _ in MIGRATIONS}
-        if unknown:
-            raise MigrationError(
-                f"the database was written by a newer wikimon (migration {sorted(unknown)[0]}); "
-                "upgrade wikimon"
-            )
         applied = []
         now = format_time(datetime.now(UTC))
-        for name, script in MIGRATIONS:
-            if name in done:
-                continue
-            for statement in _statements(script):
+        for name in pending_migrations(db):
+            for statement in _statements(dict(MIGRATIONS)[name]):
                 conn.execute(statement)
             conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now])
             applied.append(name)

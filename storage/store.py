@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
 from . import codec
-from .migrations import MigrationError, migrate
+from .migrations import MigrationError, migrate, pending_migrations
 from .models import Page, Revision, format_time, sha1_hex
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
@@ -46,6 +47,17 @@ _WRITES = frozenset(
 )  # fmt: skip
 
 
+def _refuse_all_writes(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_DENY if action in _WRITES else sqlite3.SQLITE_OK
+
+
+def _read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def utcnow() -> str:
     return format_time(datetime.now(UTC))
 
@@ -55,39 +67,71 @@ class StoreError(Exception):
 
 
 class Store:
-    """A wikimon database. Opening it applies pending migrations.
+    """A wikimon database. Opening it for writing applies pending migrations.
 
     Every write runs in an IMMEDIATE transaction (see :meth:`transaction`), so several
-    processes (the daemon, an import, a backfill) can share one file safely.
+    processes (the daemon, an import, a backfill) can share one file safely. A store
+    opened ``readonly`` takes no lock at all (WAL readers never wait for a writer) and
+    refuses a schema older than this wikimon's rather than upgrading it.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+    ):
         self.path = Path(path)
+        self.readonly = readonly
         try:
-            self._open()
+            self._open(busy_timeout)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: cannot use this database ({error})") from None
         except MigrationError as error:
             raise StoreError(f"{self.path}: {error}") from None
 
-    def _open(self) -> None:
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit (isolation_level=None): transactions are ours alone (transaction());
+        # Python's legacy mode would open hidden ones that close() silently rolls back.
+        if not self.readonly:
+            return sqlite3.connect(self.path, isolation_level=None)
+        if not self.path.exists():
+            raise StoreError(f"{self.path}: no such database")
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        if _read_only_file_system(self.path):
+            # A WAL database on a read-only file system cannot have its -shm file made; and
+            # nothing can change the file there, so it is read as immutable.
+            uri += "&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+    def _open(self, busy_timeout: float) -> None:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a database file")
-        # Autocommit: transactions are ours alone (transaction()); Python's legacy mode would
-        # open hidden ones that close() silently rolls back.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = self._connect()
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
-        # Wait for a concurrent writer (the daemon, an import) instead of failing at once.
-        self.conn.execute("PRAGMA busy_timeout = 30000")
+        # Writers wait for a concurrent writer (the daemon, an import) instead of failing.
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         application_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
         tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
         # (a database without the id but with our _migrations table predates the id)
         if application_id != APPLICATION_ID and tables and "_migrations" not in tables:
             raise StoreError(f"{self.path} is a SQLite database, but not wikimon's")
+        if self.readonly:
+            if not tables:
+                raise StoreError(f"{self.path} is empty: not a wikimon database yet")
+            if pending_migrations(self.db):
+                raise StoreError(
+                    f"{self.path} was written by an older wikimon; run any command that "
+                    "writes (e.g. `wikimon reanalyze`) to upgrade it"
+                )
+            self.conn.set_authorizer(_refuse_all_writes)
+            return
         for attempt in range(50):
             try:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
                 break
             except sqlite3.OperationalError:  # another process is switching it right now
                 if attempt == 49:
@@ -116,6 +160,8 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT: takes the write lock first (waiting up to the busy
         timeout), so what the transaction reads cannot change before it writes."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; this command cannot write")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn

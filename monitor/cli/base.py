@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from storage import TIME_FORMAT, StoreError
+from storage import TIME_FORMAT, Page, StoreError
 
 from .. import __version__
 from ..config import is_address
 from ..context import Context
 from ..errors import WikimonError
+from ..wording import plural
 
 
 class WikimonGroup(click.Group):
@@ -116,6 +117,20 @@ def human_size(n: int) -> str:
 
 def shell_quote(title: str) -> str:
     return "'" + title.replace("'", "'\\''") + "'"
+
+
+def note_lagging(pages: list[Page]) -> None:
+    """Readers show what is recorded; say so when a change log lags behind its revisions
+    (another process holds the write lock, or the database cannot be written)."""
+    if not pages:
+        return
+    more = f" and {plural(len(pages) - 1, 'more article')}" if len(pages) > 1 else ""
+    click.echo(
+        f"Note: the change log of {pages[0].title!r}{more} is behind its stored revisions "
+        "(the database is being written, or cannot be written now); what is shown may miss "
+        "the newest changes",
+        err=True,
+    )
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from .base import (
     cli,
     echo_json,
     human_size,
+    note_lagging,
     parse_date,
     pass_context,
     print_table,
@@ -34,7 +35,7 @@ from .base import (
 @pass_context
 def status(context: Context, as_json: bool) -> None:
     """What is stored: one line per article."""
-    rows = context.store(must_exist=True).status()
+    rows = context.reader().status()
     configured = {(a.wiki, a.title) for a in context.config.articles}
     for row in rows:
         configured_live = (row["wiki"], row["title"]) in configured and not row["deleted_at"]
@@ -73,7 +74,7 @@ def status(context: Context, as_json: bool) -> None:
 def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> None:
     """The stored revisions of TITLE, oldest first."""
     page = context.page(title, wiki)
-    store = context.store()
+    store = context.reader()
     keys = (
         "revid", "parent_revid", "timestamp", "user", "comment", "minor", "size", "sha1",
         "texthidden", "userhidden", "commenthidden",
@@ -115,7 +116,7 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
 def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) -> None:
     """Print the exact stored wikitext of TITLE (the latest revision by default)."""
     page = context.page(title, wiki)
-    store = context.store()
+    store = context.reader()
     if revid is None:
         latest = store.latest_revision(page)
         if latest is None:
@@ -153,9 +154,9 @@ def changes(
 ) -> None:
     """What changed in the facts of TITLE's infobox, oldest first."""
     page = context.page(title, wiki)
-    context.analyze(page)  # a no-op when the change log is up to date
+    note_lagging(context.bring_up_to_date([page]))
     rows = changelog.changes(
-        context.store(), page, since=parse_date(since), until=parse_date(until), field=field
+        context.reader(), page, since=parse_date(since), until=parse_date(until), field=field
     )
     if as_json:
         echo_json([_change_json(page, row) for row in rows])
@@ -205,7 +206,7 @@ def _change_line(row: dict[str, Any]) -> str:
 def show(context: Context, title: str, at: str | None, wiki: str | None, as_json: bool) -> None:
     """The facts in TITLE's infobox, now or as of a revision or date."""
     page = context.page(title, wiki)
-    store = context.store()
+    store = context.reader()
     meta, text = _visible_revision_at(store, page, at)
     infobox = context.config.infobox_for(page.wiki, page.title)
     facts = extract_facts(text.decode("utf-8", "replace"), infobox)

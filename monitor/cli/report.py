@@ -13,7 +13,7 @@ from ..errors import WikimonError
 from ..report.pages import ASSETS, Report
 from ..report.serve import make_report_server
 from ..wording import plural
-from .base import cli, human_size, pass_context, wiki_option
+from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
 
 @cli.command()
@@ -25,9 +25,9 @@ from .base import cli, human_size, pass_context, wiki_option
 def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None) -> None:
     """Write the history report of TITLEs (default: every stored article) as static HTML:
     open DIR/index.html in a browser, online or not."""
-    store = context.store(must_exist=True)
+    store = context.reader()
     pages = [context.page(t, wiki) for t in titles] if titles else None
-    context.analyze_stale()
+    note_lagging(context.bring_up_to_date(pages))
     if os.path.exists(out) and not os.path.isdir(out):
         raise WikimonError(f"--out {out}: is a file, not a directory")
     report = Report(store, context.config, pages)
@@ -58,8 +58,7 @@ def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None
 def serve(context: Context, port: int) -> None:
     """Serve the history report live from the database on 127.0.0.1, until Ctrl-C: new
     revisions appear without regenerating anything."""
-    context.store(must_exist=True)
-    context.analyze_stale()
+    note_lagging(context.bring_up_to_date())
     context.close()
     try:
         server = make_report_server(context.db_path, context.config, port)

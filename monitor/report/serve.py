@@ -58,7 +58,7 @@ def make_app(db_path: str, config: Config) -> Callable[..., Iterable[bytes]]:
             return respond("405 Method Not Allowed", "text/plain", b"GET only")
         if path in ASSETS:
             return respond("200 OK", TYPES[path[path.rindex(".") :]], asset_bytes(path))
-        store = Store(db_path)
+        store = Store(db_path, readonly=True)
         try:
             at = (query.get("at") or [None])[0]
             html = Report(store, config, cache=cache, live=True).render(path, at=at)

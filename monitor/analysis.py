@@ -17,9 +17,8 @@ import itertools
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from storage import Page, Store
+from storage import AnalysisState, Page, Store
 from storage import changes as changelog
 
 from . import __version__, core
@@ -76,74 +75,61 @@ def _analyze_batch(
     store: Store,
     page: Page,
     infobox: str | None,
-    state: dict[str, Any] | None,
+    state: AnalysisState | None,
     result: AnalysisResult,
 ) -> bool:
     """Analyse up to BATCH revisions after ``state``; True when none were left."""
-    after = (state["last_timestamp"], state["last_revid"]) if state else None
+    after = state.last_key if state else None
     batch = list(itertools.islice(store.texts(page, after), BATCH))
     if not batch:
         return True
-    analyzed = state["analyzed"] if state else 0
-    previous_revid = state["last_visible_revid"] if state else None
+    analyzed = state.analyzed if state else 0
+    previous_revid = state.last_visible_revid if state else None
     previous: Facts | None = None
     if previous_revid is not None:
         text = store.text(page, previous_revid)
         previous = extract_facts(text.decode("utf-8", "replace"), infobox) if text else None
-    window: deque[tuple[int, str | None]] = deque(_recent(store, page, after), REVERT_RADIUS)
+    recent = store.recent_sha1s(page, after, REVERT_RADIUS) if after else []
+    window: deque[tuple[int, str | None]] = deque(recent, REVERT_RADIUS)
     for meta, text in batch:
-        revert = _identity_revert(window, meta["sha1"])
+        revert = _identity_revert(window, meta.sha1)
         if revert is not None:
-            changelog.record_revert(store, page, meta["revid"], *revert)
+            changelog.record_revert(store, page, meta.revid, *revert)
             result.reverts += 1
-        window.append((meta["revid"], meta["sha1"]))
+        window.append((meta.revid, meta.sha1))
         if text is not None:  # revision-deleted text: the next one is compared with the last
             facts = extract_facts(text.decode("utf-8", "replace"), infobox)
             if previous is not None:
-                records = [change.to_json() for change in diff_facts(previous, facts)]
+                records = diff_facts(previous, facts)
                 if records:
                     changelog.record_changes(store, page, meta, previous_revid, records)
                     result.changes += len(records)
-            previous, previous_revid = facts, meta["revid"]
+            previous, previous_revid = facts, meta.revid
         analyzed += 1
         result.revisions += 1
     last = batch[-1][0]
     changelog.save_state(
         store,
         page,
-        version=ANALYSIS_VERSION,
-        infobox=infobox,
-        analyzed=analyzed,
-        last_revid=last["revid"],
-        last_timestamp=last["timestamp"],
-        last_visible_revid=previous_revid,
+        AnalysisState(
+            version=ANALYSIS_VERSION,
+            infobox=infobox,
+            analyzed=analyzed,
+            last_revid=last.revid,
+            last_timestamp=last.timestamp,
+            last_visible_revid=previous_revid,
+        ),
     )
     return len(batch) < BATCH
 
 
-def _still_valid(store: Store, page: Page, state: dict[str, Any], infobox: str | None) -> bool:
+def _still_valid(store: Store, page: Page, state: AnalysisState, infobox: str | None) -> bool:
     """The stored analysis covers exactly the stored revisions up to its last one."""
-    if state["version"] != ANALYSIS_VERSION or state["infobox"] != infobox:
+    if state.version != ANALYSIS_VERSION or state.infobox != infobox:
         return False
-    covered = store.conn.execute(
-        "SELECT COUNT(*) FROM revisions WHERE page = ? AND "
-        "(timestamp < ? OR (timestamp = ? AND revid <= ?))",
-        [page.id, state["last_timestamp"], state["last_timestamp"], state["last_revid"]],
-    ).fetchone()[0]
-    return covered == state["analyzed"]
-
-
-def _recent(store: Store, page: Page, after: tuple[str, int] | None) -> list[tuple[int, str]]:
-    """The (revid, sha1) of the REVERT_RADIUS revisions up to ``after``, oldest first."""
-    if after is None:
-        return []
-    rows = store.conn.execute(
-        "SELECT revid, sha1 FROM revisions WHERE page = ? AND "
-        "(timestamp < ? OR (timestamp = ? AND revid <= ?)) "
-        "ORDER BY timestamp DESC, revid DESC LIMIT ?",
-        [page.id, after[0], after[0], after[1], REVERT_RADIUS],
-    ).fetchall()
-    return [(row[0], row[1]) for row in reversed(rows)]
+    at = state.last_key
+    covered = store.revisions_up_to(page, at) if at is not None else 0
+    return covered == state.analyzed
 
 
 def _identity_revert(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import sqlite3
 from pathlib import Path
 
@@ -101,7 +100,7 @@ class Context:
         # already stored are tracked. Only commands that write do this.
         for wiki in self.config.wikis.values():
             known = store.wiki(wiki.name)
-            if known is None or known["api_url"] != wiki.api_url:
+            if known is None or known.api_url != wiki.api_url:
                 store.ensure_wiki(wiki.name, api_url=wiki.api_url)
         for article in self.config.articles:
             for page in store.find_pages(article.title, article.wiki):
@@ -145,13 +144,12 @@ class Context:
         pages: list[Page] = []
         wiki_rows = store.wikis()
         for row in wiki_rows:
-            if wiki is not None and row["name"] != wiki:
+            if wiki is not None and row.name != wiki:
                 continue
-            namespaces = json.loads(row["namespaces"] or "[]")
-            key = normalize_title(title, namespaces, case_sensitive=bool(row["case_sensitive"]))
+            key = normalize_title(title, row.namespaces or [], case_sensitive=row.case_sensitive)
             if wiki is not None or len(wiki_rows) == 1:
                 wanted = key  # say it as that wiki spells it
-            pages += store.find_pages(key, row["name"])
+            pages += store.find_pages(key, row.name)
         if len(pages) == 1:
             return pages[0]
         wikis = sorted({p.wiki for p in pages})

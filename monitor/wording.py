@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Protocol
 
 
 def plural(count: int, noun: str) -> str:
@@ -12,25 +12,38 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def describe(change: dict[str, Any]) -> str:
+class Describable(Protocol):
+    """A change record: a core Change, a stored ChangeRow, a digest's net change."""
+
+    kind: str
+    old: str | None
+    new: str | None
+    item: str | None
+    category: str | None
+    side: str | None
+    old_number: int | None
+    new_number: int | None
+
+
+def describe(change: Describable) -> str:
     """One change as a reader would say it."""
-    kind = change["kind"]
-    if kind == "figure_changed" and change["old_number"] == change["new_number"]:
+    kind = change.kind
+    if kind == "figure_changed" and change.old_number == change.new_number:
         # a range end, "c." or "+" changed: the texts say what
-        return f"{change['category'] or 'figure'}: {change['old']} → {change['new']}"
+        return f"{change.category or 'figure'}: {change.old} → {change.new}"
     if kind == "figure_changed":
-        old, new = change["old_number"], change["new_number"]
+        old, new = change.old_number, change.new_number
         delta = f" ({new - old:+,})" if old is not None and new is not None else ""
-        what = change["category"] or "figure"
-        side = f", {change['side']}" if change["side"] else ""
+        what = change.category or "figure"
+        side = f", {change.side}" if change.side else ""
         old_text = "—" if old is None else f"{old:,}"
         new_text = "—" if new is None else f"{new:,}"
-        return f"{what}: {old_text} → {new_text}{delta} ({change['item']}{side})"
+        return f"{what}: {old_text} → {new_text}{delta} ({change.item}{side})"
     if kind in ("item_added", "field_added"):
-        return f"+ {change['item'] or change['new']}"
+        return f"+ {change.item or change.new}"
     if kind in ("item_removed", "field_removed"):
-        return f"− {change['item'] or change['old']}"
-    return f"{change['old']} → {change['new']}"
+        return f"− {change.item or change.old}"
+    return f"{change.old} → {change.new}"
 
 
 def one_line(text: str, width: int = 200) -> str:

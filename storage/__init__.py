@@ -1,20 +1,39 @@
 """wikimon's SQLite store."""
 
 from .models import (
+    MAX_REVID,
     TIME_FORMAT,
+    AnalysisState,
+    ChangeRow,
+    DigestRow,
     Page,
+    Revert,
     Revision,
+    RevisionRow,
+    StatusRow,
+    SyncState,
+    WikiRow,
     format_time,
     parse_time,
     sha1_base36_to_hex,
     sha1_hex,
+    up_to,
 )
 from .store import RevisionWriter, Store, StoreError, utcnow
 
 __all__ = [
+    "MAX_REVID",
     "TIME_FORMAT",
+    "AnalysisState",
+    "ChangeRow",
+    "DigestRow",
     "Page",
+    "Revert",
     "Revision",
+    "RevisionRow",
+    "StatusRow",
+    "SyncState",
+    "WikiRow",
     "RevisionWriter",
     "Store",
     "StoreError",
@@ -22,5 +41,6 @@ __all__ = [
     "parse_time",
     "sha1_base36_to_hex",
     "sha1_hex",
+    "up_to",
     "utcnow",
 ]

@@ -3,19 +3,51 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from .models import Page
+from .models import CHANGE_COLUMNS, AnalysisState, ChangeRow, Page, Revert, RevisionRow
 from .store import Store
 
-CHANGE_COLUMNS = (
-    "field", "kind", "old", "new", "item", "category", "side", "old_number", "new_number",
-)  # fmt: skip
+__all__ = [
+    "CHANGE_COLUMNS",
+    "FieldStats",
+    "analysis_state",
+    "change_count",
+    "changes",
+    "field_stats",
+    "record_changes",
+    "record_revert",
+    "reset",
+    "reverted_by",
+    "reverts_to",
+    "save_state",
+    "stale_pages",
+]
 
 
-def analysis_state(store: Store, page: Page) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM analysis_state WHERE page = ?", [page.id]))
-    return rows[0] if rows else None
+class _Record(Protocol):
+    """What :func:`record_changes` stores of a change: its columns (a core Change)."""
+
+    field: str
+    kind: str
+    old: str | None
+    new: str | None
+    item: str | None
+    category: str | None
+    side: str | None
+    old_number: int | None
+    new_number: int | None
+
+
+def analysis_state(store: Store, page: Page) -> AnalysisState | None:
+    row = store.conn.execute(
+        "SELECT version, infobox, analyzed, last_revid, last_timestamp, last_visible_revid "
+        "FROM analysis_state WHERE page = ?",
+        [page.id],
+    ).fetchone()
+    return AnalysisState(*row) if row else None
 
 
 def reset(store: Store, page: Page) -> None:
@@ -27,17 +59,17 @@ def reset(store: Store, page: Page) -> None:
 def record_changes(
     store: Store,
     page: Page,
-    revision: dict[str, Any],
+    revision: RevisionRow,
     compared_with: int | None,
-    changes: list[dict[str, Any]],
+    changes: Sequence[_Record],
 ) -> None:
     """Append one revision's change records (inside the caller's transaction)."""
     store.conn.executemany(
         f"INSERT INTO changes (page, revid, parent_revid, timestamp, seq, "
         f"{', '.join(CHANGE_COLUMNS)}) VALUES ({', '.join('?' * (5 + len(CHANGE_COLUMNS)))})",
         [
-            [page.id, revision["revid"], compared_with, revision["timestamp"], seq]
-            + [change.get(column) for column in CHANGE_COLUMNS]
+            [page.id, revision.revid, compared_with, revision.timestamp, seq]
+            + [getattr(change, column) for column in CHANGE_COLUMNS]
             for seq, change in enumerate(changes)
         ],
     )
@@ -57,13 +89,13 @@ def record_revert(
     )
 
 
-def save_state(store: Store, page: Page, **state: Any) -> None:
-    columns = ["page", *state]
+def save_state(store: Store, page: Page, state: AnalysisState) -> None:
     store.conn.execute(
-        f"INSERT OR REPLACE INTO analysis_state ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))})",
-        [page.id, *state.values()],
-    )
+        "INSERT OR REPLACE INTO analysis_state (page, version, infobox, analyzed, last_revid, "
+        "last_timestamp, last_visible_revid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [page.id, state.version, state.infobox, state.analyzed, state.last_revid,
+         state.last_timestamp, state.last_visible_revid],
+    )  # fmt: skip
 
 
 def changes(
@@ -73,7 +105,7 @@ def changes(
     since: str | None = None,
     until: str | None = None,
     field: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ChangeRow]:
     """Change records oldest first, with their revision's user and comment and revert marks."""
     where, params = ["c.page = ?"], [page.id]
     if since:
@@ -86,8 +118,10 @@ def changes(
         where.append("c.field = ?")
         params.append(field)
     sql = f"""
-        SELECT c.revid, c.parent_revid, c.timestamp, r.user, r.userhidden, r.comment,
-               r.commenthidden, {", ".join("c." + col for col in CHANGE_COLUMNS)},
+        SELECT c.revid, c.parent_revid, c.timestamp,
+               CASE WHEN r.userhidden THEN NULL ELSE r.user END,
+               CASE WHEN r.commenthidden THEN NULL ELSE r.comment END,
+               {", ".join("c." + col for col in CHANGE_COLUMNS)},
                rv.reverted_to, rv.reverted, rd.reverted_by
           FROM changes c
           JOIN revisions r ON r.page = c.page AND r.revid = c.revid
@@ -97,19 +131,68 @@ def changes(
          ORDER BY c.timestamp, c.revid, c.seq
     """
     rows = []
-    for row in store.db.query(sql, params):
-        reverted_to, reverted = row.pop("reverted_to"), row.pop("reverted")
-        row["revert"] = (
-            {"reverted_to": reverted_to, "reverted": json.loads(reverted)}
-            if reverted_to is not None
-            else None
-        )
-        if row.pop("userhidden"):
-            row["user"] = None
-        if row.pop("commenthidden"):
-            row["comment"] = None
-        rows.append(row)
+    for row in store.conn.execute(sql, params):
+        *values, reverted_to, reverted, by = row
+        revert = Revert(reverted_to, tuple(json.loads(reverted))) if reverted_to else None
+        rows.append(ChangeRow(*values, revert=revert, reverted_by=by))
     return rows
+
+
+def change_count(store: Store, page: Page) -> int:
+    return int(
+        store.conn.execute("SELECT COUNT(*) FROM changes WHERE page = ?", [page.id]).fetchone()[0]
+    )
+
+
+def reverted_by(store: Store, page: Page) -> dict[int, int]:
+    """Each undone revision of the page → the identity revert that undid it."""
+    return dict(
+        store.conn.execute("SELECT revid, reverted_by FROM reverted WHERE page = ?", [page.id])
+    )
+
+
+def reverts_to(store: Store, page: Page) -> dict[int, int]:
+    """Each identity revert of the page → the revision whose text it restored."""
+    return dict(
+        store.conn.execute("SELECT revid, reverted_to FROM reverts WHERE page = ?", [page.id])
+    )
+
+
+def revert_count(store: Store, page: Page, start: str, end: str) -> int:
+    """Identity reverts saved in [start, end)."""
+    row = store.conn.execute(
+        "SELECT COUNT(*) FROM reverts v JOIN revisions r ON r.page = v.page AND r.revid = v.revid"
+        " WHERE v.page = ? AND r.timestamp >= ? AND r.timestamp < ?",
+        [page.id, start, end],
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    changes: int = 0  # revisions that changed the field
+    reverted: int = 0  # … of which were reverted
+    editors: int = 0
+    last: str | None = None  # when it last changed
+
+
+def field_stats(store: Store, page: Page) -> dict[str, FieldStats]:
+    """Per field: the revisions that changed it, how many were reverted, by how many
+    editors, and its last change."""
+    return {
+        field: FieldStats(changes=changes, reverted=reverted, editors=editors, last=last)
+        for field, changes, reverted, editors, last in store.conn.execute(
+            """
+            SELECT c.field, COUNT(DISTINCT c.revid), COUNT(DISTINCT rd.revid),
+                   COUNT(DISTINCT r.user), MAX(c.timestamp)
+              FROM changes c
+              JOIN revisions r ON r.page = c.page AND r.revid = c.revid
+              LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid
+             WHERE c.page = ? GROUP BY c.field
+            """,
+            [page.id],
+        )
+    }
 
 
 def stale_pages(store: Store, version: str) -> list[int]:

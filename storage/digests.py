@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .models import DigestRow
 from .store import Store, utcnow
 
 
@@ -50,7 +51,7 @@ def record(
     return cursor.lastrowid
 
 
-def pending(store: Store, *, due_by: str | None = None) -> list[dict[str, Any]]:
+def pending(store: Store, *, due_by: str | None = None) -> list[DigestRow]:
     """Digests recorded but not delivered, oldest first (only those due by ``due_by``)."""
     sql = "SELECT * FROM digests WHERE sent_at IS NULL AND failed_at IS NULL"
     params: list[Any] = []
@@ -60,7 +61,7 @@ def pending(store: Store, *, due_by: str | None = None) -> list[dict[str, Any]]:
     return [_decode(row) for row in store.db.query(sql + " ORDER BY id", params)]
 
 
-def get(store: Store, digest_id: int) -> dict[str, Any] | None:
+def get(store: Store, digest_id: int) -> DigestRow | None:
     rows = list(store.db.query("SELECT * FROM digests WHERE id = ?", [digest_id]))
     return _decode(rows[0]) if rows else None
 
@@ -114,7 +115,7 @@ def last_scheduled_run(store: Store, name: str) -> str | None:
     return row[0]
 
 
-def history(store: Store, name: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+def history(store: Store, name: str | None = None, limit: int = 20) -> list[DigestRow]:
     """The newest digests first."""
     sql = "SELECT * FROM digests" + (" WHERE name = ?" if name else "")
     params = [name] if name else []
@@ -123,7 +124,7 @@ def history(store: Store, name: str | None = None, limit: int = 20) -> list[dict
     ]
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    row["recipients"] = json.loads(row["recipients"])
-    row["scheduled"] = bool(row["scheduled"])
-    return row
+def _decode(row: dict[str, Any]) -> DigestRow:
+    return DigestRow(
+        **{**row, "recipients": json.loads(row["recipients"]), "scheduled": bool(row["scheduled"])}
+    )

@@ -22,7 +22,16 @@ import sqlite_utils
 
 from . import codec
 from .migrations import MigrationError, migrate, pending_migrations
-from .models import Page, Revision, format_time, sha1_hex
+from .models import (
+    Page,
+    Revision,
+    RevisionRow,
+    StatusRow,
+    SyncState,
+    WikiRow,
+    format_time,
+    sha1_hex,
+)
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
 
@@ -32,7 +41,8 @@ REVISION_FIELDS = (
 )  # fmt: skip
 REVISION_FLAGS = ("anon", "minor", "texthidden", "userhidden", "commenthidden", "suppressed")
 BOOLEAN_FIELDS = (*REVISION_FLAGS, "sha1_mismatch")
-_REVISION_COLUMNS = ", ".join(f"[{name}]" for name in (*REVISION_FIELDS, "sha1_mismatch"))
+_REVISION_NAMES = (*REVISION_FIELDS, "sha1_mismatch")
+_REVISION_COLUMNS = ", ".join(f"[{name}]" for name in _REVISION_NAMES)
 SYNC_FIELDS = (
     "last_poll", "last_error", "backfill_cursor", "backfill_stop", "backfill_since",
     "history_complete",
@@ -195,12 +205,12 @@ class Store:
                 if value is not None:
                     conn.execute(f"UPDATE wikis SET {column} = ? WHERE name = ?", [value, name])
 
-    def wikis(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM wikis ORDER BY name"))
+    def wikis(self) -> list[WikiRow]:
+        return [_wiki(row) for row in self.db.query("SELECT * FROM wikis ORDER BY name")]
 
-    def wiki(self, name: str) -> dict[str, Any] | None:
+    def wiki(self, name: str) -> WikiRow | None:
         rows = list(self.db.query("SELECT * FROM wikis WHERE name = ?", [name]))
-        return rows[0] if rows else None
+        return _wiki(rows[0]) if rows else None
 
     def upsert_page(
         self,
@@ -298,13 +308,15 @@ class Store:
         live = [page for page in found if page.deleted_at is None]
         return live or found
 
-    def title_history(self, page: Page) -> list[dict[str, Any]]:
-        return list(
-            self.db.query(
+    def title_history(self, page: Page) -> list[tuple[str, str]]:
+        """(title, first seen at) of every title the page had, oldest first."""
+        return [
+            (row[0], row[1])
+            for row in self.conn.execute(
                 "SELECT title, seen_at FROM page_titles WHERE page = ? ORDER BY seen_at, rowid",
                 [page.id],
             )
-        )
+        ]
 
     # -- revisions ---------------------------------------------------------------------------
 
@@ -316,32 +328,88 @@ class Store:
             "SELECT COUNT(*) FROM revisions WHERE page = ?", [page.id]
         ).fetchone()[0]
 
-    def _revision_rows(self, where: str, params: list[Any]) -> Iterator[dict[str, Any]]:
-        for row in self.db.query(
+    def _revision_rows(self, where: str, params: list[Any]) -> Iterator[RevisionRow]:
+        for row in self.conn.execute(
             f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE {where}", params
         ):
-            yield _booleans(row)
+            yield _revision(row)
 
-    def revisions(self, page: Page) -> Iterator[dict[str, Any]]:
+    def revisions(self, page: Page) -> Iterator[RevisionRow]:
         """Revision metadata, oldest first."""
         return self._revision_rows("page = ? ORDER BY timestamp, revid", [page.id])
 
-    def revision(self, page: Page, revid: int) -> dict[str, Any] | None:
+    def revision(self, page: Page, revid: int) -> RevisionRow | None:
         return next(self._revision_rows("page = ? AND revid = ?", [page.id, revid]), None)
 
-    def _edge_revision(self, page: Page, order: str) -> dict[str, Any] | None:
+    def _edge_revision(self, page: Page, order: str) -> RevisionRow | None:
         where = f"page = ? ORDER BY timestamp {order}, revid {order} LIMIT 1"
         return next(self._revision_rows(where, [page.id]), None)
 
-    def latest_revision(self, page: Page) -> dict[str, Any] | None:
+    def latest_revision(self, page: Page) -> RevisionRow | None:
         return self._edge_revision(page, "DESC")
 
-    def earliest_revision(self, page: Page) -> dict[str, Any] | None:
+    def earliest_revision(self, page: Page) -> RevisionRow | None:
         return self._edge_revision(page, "ASC")
+
+    def revisions_up_to(self, page: Page, at: tuple[str, int]) -> int:
+        """How many revisions are stored at or before (timestamp, revid) ``at``."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM revisions WHERE page = ? AND "
+            "(timestamp < ? OR (timestamp = ? AND revid <= ?))",
+            [page.id, at[0], at[0], at[1]],
+        ).fetchone()
+        return int(row[0])
+
+    def recent_sha1s(self, page: Page, at: tuple[str, int], count: int) -> list[tuple[int, str]]:
+        """(revid, sha1) of the ``count`` revisions up to ``at``, oldest first."""
+        rows = self.conn.execute(
+            "SELECT revid, sha1 FROM revisions WHERE page = ? AND "
+            "(timestamp < ? OR (timestamp = ? AND revid <= ?)) "
+            "ORDER BY timestamp DESC, revid DESC LIMIT ?",
+            [page.id, at[0], at[0], at[1], count],
+        ).fetchall()
+        return [(row[0], row[1]) for row in reversed(rows)]
+
+    def activity(self, page: Page, start: str, end: str) -> tuple[int, int]:
+        """(revisions, distinct visible editors) saved in [start, end)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN userhidden THEN NULL ELSE user END) "
+            "FROM revisions WHERE page = ? AND timestamp >= ? AND timestamp < ?",
+            [page.id, start, end],
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def hidden_comment_revids(self, page: Page) -> frozenset[int]:
+        """The revisions of the page whose edit summary is hidden."""
+        return frozenset(
+            row[0]
+            for row in self.conn.execute(
+                "SELECT revid FROM revisions WHERE page = ? AND commenthidden", [page.id]
+            )
+        )
+
+    def known_until(self) -> str | None:
+        """The newest moment the database knows of the wikis: the newest stored revision or
+        the last poll, whichever is later (None: nothing stored)."""
+        row = self.conn.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
+            "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
+        ).fetchone()
+        return row[0] if row else None
+
+    def history_signature(self, page: Page) -> tuple[object, ...]:
+        """What a history of the page is built from (its revisions, its change log's
+        version): when this changes, a history kept in memory is stale."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), MAX(revid), (SELECT version || analyzed FROM analysis_state "
+            "WHERE page = ?) FROM revisions WHERE page = ?",
+            [page.id, page.id],
+        ).fetchone()
+        return tuple(row)
 
     def visible_revision_at(
         self, page: Page, at: tuple[str, int] | None = None
-    ) -> dict[str, Any] | None:
+    ) -> RevisionRow | None:
         """The newest revision with text at or before ``at`` = (timestamp, revid), or now."""
         where = "page = ? AND content IS NOT NULL"
         params: list[Any] = [page.id]
@@ -386,7 +454,7 @@ class Store:
 
     def texts(
         self, page: Page, after: tuple[str, int] | None = None
-    ) -> Iterator[tuple[dict[str, Any], bytes | None]]:
+    ) -> Iterator[tuple[RevisionRow, bytes | None]]:
         """(metadata, text) of each revision after ``after`` = (timestamp, revid), oldest
         first. Sequential reading decodes each delta once: recently decoded texts are kept
         as dictionaries for the next ones."""
@@ -400,8 +468,8 @@ class Store:
             f"SELECT {_REVISION_COLUMNS}, content, delta_base FROM revisions "
             f"WHERE {where} ORDER BY timestamp, revid"
         )
-        for row in self.db.query(query, params):
-            content, base = row.pop("content"), row.pop("delta_base")
+        for row in self.conn.execute(query, params):
+            meta, content, base = _revision(row[:-2]), row[-2], row[-1]
             if content is None:
                 text = None
             elif base is None:
@@ -409,12 +477,12 @@ class Store:
             elif base in recent:
                 text = codec.decompress(content, recent[base])
             else:
-                text = self.text(page, row["revid"])
+                text = self.text(page, meta.revid)
             if text is not None:
-                recent[row["revid"]] = text
+                recent[meta.revid] = text
                 if len(recent) > 8:
                     del recent[next(iter(recent))]
-            yield _booleans(row), text
+            yield meta, text
 
     def storage_bytes(self, page: Page) -> int:
         return self.conn.execute(
@@ -423,11 +491,15 @@ class Store:
 
     # -- sync state ----------------------------------------------------------------------------
 
-    def sync_state(self, page: Page) -> dict[str, Any]:
-        rows = list(self.db.query("SELECT * FROM sync_state WHERE page = ?", [page.id]))
-        if rows:
-            return rows[0]
-        return {"page": page.id, **{name: None for name in SYNC_FIELDS}, "history_complete": 0}
+    def sync_state(self, page: Page) -> SyncState:
+        row = self.conn.execute(
+            f"SELECT {', '.join(SYNC_FIELDS)} FROM sync_state WHERE page = ?", [page.id]
+        ).fetchone()
+        if row is None:
+            return SyncState()
+        values = dict(zip(SYNC_FIELDS, row, strict=True))
+        values["history_complete"] = bool(values["history_complete"])
+        return SyncState(**values)
 
     def update_sync_state(self, page: Page, **fields: Any) -> None:
         with self.transaction():
@@ -443,7 +515,7 @@ class Store:
 
     # -- summaries ---------------------------------------------------------------------------
 
-    def status(self) -> list[dict[str, Any]]:
+    def status(self) -> list[StatusRow]:
         """One summary per stored page (the `wikimon status` rows)."""
         sql = """
             SELECT p.wiki, p.page_id, p.title, p.tracked, p.deleted_at,
@@ -462,11 +534,7 @@ class Store:
              GROUP BY p.id
              ORDER BY p.wiki, p.title
         """
-        rows = []
-        for row in self.db.query(sql):
-            row["tracked"] = bool(row["tracked"])
-            rows.append(row)
-        return rows
+        return [StatusRow(**{**row, "tracked": bool(row["tracked"])}) for row in self.db.query(sql)]
 
     def record_import(self, path: str) -> int:
         with self.transaction():
@@ -595,8 +663,23 @@ def _page(row: dict[str, Any]) -> Page:
     )
 
 
-def _booleans(row: dict[str, Any]) -> dict[str, Any]:
+def _revision(row: tuple[Any, ...]) -> RevisionRow:
+    values = dict(zip(_REVISION_NAMES, row, strict=True))
     for name in BOOLEAN_FIELDS:
-        if name in row:
-            row[name] = bool(row[name])
-    return row
+        values[name] = bool(values[name])
+    if values["userhidden"]:
+        values["user"] = None
+    if values["commenthidden"]:
+        values["comment"] = None
+    return RevisionRow(**values)
+
+
+def _wiki(row: dict[str, Any]) -> WikiRow:
+    return WikiRow(
+        name=row["name"],
+        api_url=row["api_url"],
+        base_url=row["base_url"],
+        dbname=row["dbname"],
+        case_sensitive=bool(row["case_sensitive"]),
+        namespaces=None if row["namespaces"] is None else json.loads(row["namespaces"]),
+    )

@@ -86,10 +86,10 @@ def test_every_gold_revert_is_marked_on_both_sides(run, db_path):
     records = changelog.changes(store, page)
     for revid, undone in gold_reverts:
         for record in records:
-            if record["revid"] == revid:
-                assert record["revert"]["reverted_to"] == reverts[revid][0]
-            if record["revid"] == undone:
-                assert record["reverted_by"] == revid
+            if record.revid == revid:
+                assert record.revert.reverted_to == reverts[revid][0]
+            if record.revid == undone:
+                assert record.reverted_by == revid
 
 
 def test_hidden_revisions_get_no_changes_and_are_skipped_over(run, db_path):
@@ -99,10 +99,10 @@ def test_hidden_revisions_get_no_changes_and_are_skipped_over(run, db_path):
     assert len(hidden) == 1
     index = hidden[0]
     records = change_log(db_path)
-    assert not [r for r in records if r["revid"] == revisions[index].revid]
-    following = [r for r in records if r["revid"] == revisions[index + 1].revid]
+    assert not [r for r in records if r.revid == revisions[index].revid]
+    following = [r for r in records if r.revid == revisions[index + 1].revid]
     # the next visible revision is compared with the last visible one
-    assert all(r["parent_revid"] == revisions[index - 1].revid for r in following)
+    assert all(r.parent_revid == revisions[index - 1].revid for r in following)
 
 
 def test_incremental_analysis_equals_a_full_one(run, db_path, tmp_path):

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,10 +38,16 @@ from monitor.config import Config, DigestConfig
 from monitor.context import Context
 from monitor.delivery.digest import previous_fire_time, scheduled_window
 from monitor.delivery.jobs import make_digest
-from monitor.wording import describe, one_line
+from monitor.wording import describe as describe_change
+from monitor.wording import one_line
 
 DAY = ("2024-12-04T00:00:00Z", "2024-12-05T00:00:00Z")  # 8 edits, 4 of them change facts
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def describe(record: dict[str, Any]) -> str:
+    """How the monitor says a change record of `wikimon changes --json`."""
+    return describe_change(SimpleNamespace(**record))
 
 
 def dry_run(run, start: str, end: str, config: Path | None = None) -> str:

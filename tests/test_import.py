@@ -64,7 +64,7 @@ def test_sample_history_flags_its_revision_deleted_revision(run, db_path):
     store = Store(db_path)
     page = store.pages()[0]
     meta = store.revision(page, hidden[0].revid)
-    assert meta["texthidden"] is True and store.text(page, hidden[0].revid) is None
+    assert meta.texthidden is True and store.text(page, hidden[0].revid) is None
     result = run("wikitext", "2024 Syrian opposition offensives", "--rev", str(hidden[0].revid))
     assert result.exit_code == 1
     assert "revision-deleted" in result.output and "Traceback" not in result.output
@@ -116,10 +116,10 @@ def test_real_exports_import(run, db_path, name):
     stored = Store(db_path)
     for page in stored.pages()[:3]:
         for meta in list(stored.revisions(page))[:5]:
-            text = stored.text(page, meta["revid"])
+            text = stored.text(page, meta.revid)
             assert (
                 text is None
-                or hashlib.sha1(text).hexdigest() == meta["sha1"]
+                or hashlib.sha1(text).hexdigest() == meta.sha1
                 or name.startswith("dewiki")
             )
 
@@ -128,18 +128,18 @@ def test_suppressed_user_and_comment_are_flagged(run, db_path):
     run("import", str(REAL / "simplewiki_refinery/MediawikiDumperOutputTest.Simplewiki.Sample.xml"))
     store = Store(db_path)
     rows = [r for page in store.pages() for r in store.revisions(page)]
-    userhidden = [r for r in rows if r["userhidden"]]
-    commenthidden = [r for r in rows if r["commenthidden"]]
-    assert userhidden and all(r["user"] is None for r in userhidden)
-    assert commenthidden and all(r["comment"] is None for r in commenthidden)
+    userhidden = [r for r in rows if r.userhidden]
+    commenthidden = [r for r in rows if r.commenthidden]
+    assert userhidden and all(r.user is None for r in userhidden)
+    assert commenthidden and all(r.comment is None for r in commenthidden)
 
 
 def test_old_schema_without_parentid_chains_revisions(run, db_path):
     run("import", str(REAL / "pywikibot_xml/article-pyrus.xml"))
     store = Store(db_path)
     rows = list(store.revisions(store.pages()[0]))
-    assert rows[0]["parent_revid"] is None
-    assert [r["parent_revid"] for r in rows[1:]] == [r["revid"] for r in rows[:-1]]
+    assert rows[0].parent_revid is None
+    assert [r.parent_revid for r in rows[1:]] == [r.revid for r in rows[:-1]]
 
 
 def _decompressed_sample() -> bytes:
@@ -303,8 +303,8 @@ def test_an_older_export_never_renames_the_page_back(run, db_path, tmp_path, ord
     assert len(list(store.revisions(page))) == 4
     # both titles are known, each from the newest revision of the export that had it
     assert store.title_history(page) == [
-        {"title": "Old name", "seen_at": "2020-05-02T00:00:00Z"},
-        {"title": "New name", "seen_at": "2024-03-02T00:00:00Z"},
+        ("Old name", "2020-05-02T00:00:00Z"),
+        ("New name", "2024-03-02T00:00:00Z"),
     ]
     assert [p.id for p in store.find_pages("Old name")] == [page.id]
 
@@ -320,7 +320,7 @@ def test_an_export_as_new_as_the_store_renames_and_sets_the_redirect(run, db_pat
     store = Store(db_path)
     (page,) = store.pages()
     assert (page.title, page.redirect_to) == ("New name", "Target")
-    assert [t["title"] for t in store.title_history(page)] == ["Old name", "New name"]
+    assert [title for title, _ in store.title_history(page)] == ["Old name", "New name"]
 
 
 def test_odd_field_values_are_one_line_warnings(run, db_path, tmp_path):
@@ -350,9 +350,7 @@ def test_odd_field_values_are_one_line_warnings(run, db_path, tmp_path):
     assert f"{path}: 1 revision added, 0 already stored, 1 page (imported)\n" in result.output
     assert counts(db_path) == (1, 1)
     store = Store(db_path)
-    assert [(p.title, [r["revid"] for r in store.revisions(p)]) for p in store.pages()] == [
-        ("A", [5])
-    ]
+    assert [(p.title, [r.revid for r in store.revisions(p)]) for p in store.pages()] == [("A", [5])]
 
 
 def test_a_stub_dump_stores_only_revisions_whose_text_it_has(run, db_path, tmp_path):
@@ -374,9 +372,9 @@ def test_a_stub_dump_stores_only_revisions_whose_text_it_has(run, db_path, tmp_p
     )
     store = Store(db_path)
     (page,) = store.pages()
-    assert [r["revid"] for r in store.revisions(page)] == [5]
+    assert [r.revid for r in store.revisions(page)] == [5]
     assert store.text(page, 5) == b""  # a genuinely empty revision
-    assert store.revision(page, 5)["sha1"] == hashlib.sha1(b"").hexdigest()
+    assert store.revision(page, 5).sha1 == hashlib.sha1(b"").hexdigest()
 
 
 def test_a_bad_byte_in_a_title_fails_the_import_with_a_warning(run, db_path, tmp_path):

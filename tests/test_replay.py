@@ -82,20 +82,20 @@ def test_replaying_the_change_log_reproduces_show_at_every_revision(run, db_path
     for page in store.pages():
         by_revision = defaultdict(list)
         for record in changelog.changes(store, page):
-            by_revision[record["revid"]].append(record)
+            by_revision[record.revid].append(record.to_json(page))
         state: dict[str, Counter] | None = None
         for meta, text in store.texts(page):
             if text is None:
-                assert meta["revid"] not in by_revision  # hidden: nothing attributed to it
+                assert meta.revid not in by_revision  # hidden: nothing attributed to it
                 continue
             shown = projection(extract_facts(text.decode("utf-8", "replace")).to_json())
             if state is None:  # the first revision is the starting point
                 state = shown
-                assert meta["revid"] not in by_revision
+                assert meta.revid not in by_revision
                 continue
-            for record in by_revision.pop(meta["revid"], []):
+            for record in by_revision.pop(meta.revid, []):
                 replay(state, record)
-            assert reader_form(state) == reader_form(shown), (page.title, meta["revid"])
+            assert reader_form(state) == reader_form(shown), (page.title, meta.revid)
             checked += 1
         assert not by_revision  # every record belongs to a stored, visible revision
     assert checked or name in ("gensim", "pear")

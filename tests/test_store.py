@@ -100,7 +100,7 @@ def test_out_of_order_inserts_decode(fresh_db):
     writer.write([rev(10, "oldest text", ts="2020-01-01T00:00:00Z")])
     assert fresh_db.text(page, 10) == b"oldest text"
     assert fresh_db.text(page, 50) == b"newest text"
-    assert [r["revid"] for r in fresh_db.revisions(page)] == [10, 50]
+    assert [r.revid for r in fresh_db.revisions(page)] == [10, 50]
 
 
 def test_hidden_revision_has_flags_and_no_content(fresh_db):
@@ -112,7 +112,7 @@ def test_hidden_revision_has_flags_and_no_content(fresh_db):
     assert fresh_db.text(page, 2) is None
     assert fresh_db.text(page, 3) == b"three"
     meta = fresh_db.revision(page, 2)
-    assert (meta["texthidden"], meta["userhidden"], meta["commenthidden"]) == (True, True, True)
+    assert (meta.texthidden, meta.userhidden, meta.commenthidden) == (True, True, True)
     # the delta of revision 3 skips the hidden one
     assert (
         fresh_db.conn.execute("SELECT delta_base FROM revisions WHERE revid=3").fetchone()[0] == 1
@@ -125,8 +125,8 @@ def test_sha1_and_size_are_computed_when_missing(fresh_db):
     page = fresh_db.upsert_page("enwiki", 7, "Example")
     fresh_db.writer(page).write([rev(1, "é")])
     meta = fresh_db.revision(page, 1)
-    assert meta["sha1"] == hashlib.sha1("é".encode()).hexdigest()
-    assert meta["size"] == 2
+    assert meta.sha1 == hashlib.sha1("é".encode()).hexdigest()
+    assert meta.size == 2
 
 
 def test_failed_batch_writes_nothing_and_writer_recovers(fresh_db):
@@ -138,7 +138,7 @@ def test_failed_batch_writes_nothing_and_writer_recovers(fresh_db):
         writer.write([rev(2, "two"), Revision(revid=3, timestamp=None, text="x")],
                      sync={"backfill_cursor": 3})  # fmt: skip
     assert fresh_db.revision_count(page) == 1
-    assert fresh_db.sync_state(page)["backfill_cursor"] is None
+    assert fresh_db.sync_state(page).backfill_cursor is None
     writer.write([rev(2, "two")])
     assert fresh_db.text(page, 2) == b"two"
 
@@ -147,7 +147,7 @@ def test_title_history_follows_the_page_id(fresh_db):
     page = fresh_db.upsert_page("enwiki", 7, "Old name", seen_at="2024-01-01T00:00:00Z")
     moved = fresh_db.upsert_page("enwiki", 7, "New name", seen_at="2024-02-01T00:00:00Z")
     assert moved.id == page.id and moved.title == "New name"
-    assert [t["title"] for t in fresh_db.title_history(moved)] == ["Old name", "New name"]
+    assert [title for title, _ in fresh_db.title_history(moved)] == ["Old name", "New name"]
     assert fresh_db.find_pages("Old name") == [moved]  # a former title still finds it
     assert fresh_db.find_pages("New name") == [moved]
 
@@ -159,13 +159,13 @@ def test_status_summarises_each_page(fresh_db):
         [rev(5, "a"), rev(9, "ab"), rev(3, None, ts="2020-01-01T00:00:00Z")]
     )
     fresh_db.update_sync_state(page, last_poll="2024-12-02T00:00:00Z")
-    rows = {r["title"]: r for r in fresh_db.status()}
-    assert rows["Example"]["revisions"] == 3
-    assert rows["Example"]["first_revid"] == 3 and rows["Example"]["last_revid"] == 9
-    assert rows["Example"]["first_timestamp"] == "2020-01-01T00:00:00Z"
-    assert rows["Example"]["last_poll"] == "2024-12-02T00:00:00Z"
-    assert rows["Example"]["storage_bytes"] == fresh_db.storage_bytes(page) > 0
-    assert rows["Empty"]["revisions"] == 0 and rows["Empty"]["last_revid"] is None
+    rows = {r.title: r for r in fresh_db.status()}
+    assert rows["Example"].revisions == 3
+    assert rows["Example"].first_revid == 3 and rows["Example"].last_revid == 9
+    assert rows["Example"].first_timestamp == "2020-01-01T00:00:00Z"
+    assert rows["Example"].last_poll == "2024-12-02T00:00:00Z"
+    assert rows["Example"].storage_bytes == fresh_db.storage_bytes(page) > 0
+    assert rows["Empty"].revisions == 0 and rows["Empty"].last_revid is None
 
 
 def test_a_directory_or_foreign_file_is_refused(tmp_path):
@@ -208,8 +208,8 @@ def test_a_missing_delta_base_is_a_clear_error(fresh_db):
 def test_declared_sha1_that_does_not_match_is_flagged(fresh_db):
     page = fresh_db.upsert_page("enwiki", 7, "Example")
     fresh_db.writer(page).write([rev(1, "text", sha1="0" * 40), rev(2, "more")])
-    assert fresh_db.revision(page, 1)["sha1_mismatch"] is True
-    assert fresh_db.revision(page, 2)["sha1_mismatch"] is False
+    assert fresh_db.revision(page, 1).sha1_mismatch is True
+    assert fresh_db.revision(page, 2).sha1_mismatch is False
 
 
 def test_deleted_page_stops_being_tracked_and_a_live_namesake_wins(fresh_db):
@@ -225,7 +225,7 @@ def test_rename_false_keeps_the_current_title(fresh_db):
     fresh_db.upsert_page("enwiki", 7, "New name")
     same = fresh_db.upsert_page("enwiki", 7, "Old name", rename=False)
     assert same.title == "New name"
-    assert {t["title"] for t in fresh_db.title_history(same)} == {"New name", "Old name"}
+    assert {title for title, _ in fresh_db.title_history(same)} == {"New name", "Old name"}
 
 
 _WRITER_SCRIPT = """
@@ -256,7 +256,7 @@ def test_two_processes_writing_one_page_store_each_revision_once(tmp_path):
         assert proc.returncode == 0, err.decode()
     store = Store(path)
     (page,) = store.pages()
-    assert [r["revid"] for r in store.revisions(page)] == list(range(1, 61))
+    assert [r.revid for r in store.revisions(page)] == list(range(1, 61))
     for n in range(1, 61):  # every delta chain decodes, whoever wrote its base
         assert store.text(page, n) == (f"text {n} " * 300).encode()
 

@@ -110,7 +110,7 @@ def texts(db: Path, title: str) -> dict[int, bytes | None]:
     store = Store(db)
     try:
         (page,) = store.find_pages(title)
-        return {row["revid"]: store.text(page, row["revid"]) for row in store.revisions(page)}
+        return {row.revid: store.text(page, row.revid) for row in store.revisions(page)}
     finally:
         store.close()
 
@@ -120,7 +120,7 @@ def history_complete(db: Path, title: str = ARTICLE) -> int:
     store = Store(db)
     try:
         (page,) = store.find_pages(title)
-        return store.sync_state(page)["history_complete"]
+        return store.sync_state(page).history_complete
     finally:
         store.close()
 
@@ -193,9 +193,9 @@ def test_backfill_stores_the_whole_history_byte_for_byte(
     try:
         (page,) = store.find_pages(ARTICLE)
         assert page.page_id == ARTICLE_PAGE_ID
-        assert [r["revid"] for r in store.revisions(page) if r["anon"]] == [18]
-        assert store.sync_state(page)["history_complete"] == 1
-        assert store.sync_state(page)["backfill_cursor"] is None
+        assert [r.revid for r in store.revisions(page) if r.anon] == [18]
+        assert store.sync_state(page).history_complete is True
+        assert store.sync_state(page).backfill_cursor is None
     finally:
         store.close()
 
@@ -396,7 +396,7 @@ def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_
     store = Store(db_path)
     try:
         (page,) = store.find_pages(ARTICLE)
-        assert [t["title"] for t in store.title_history(page)] == [ARTICLE, new_title]
+        assert [title for title, _ in store.title_history(page)] == [ARTICLE, new_title]
     finally:
         store.close()
     # and the redirect left behind on the wiki is not tracked
@@ -686,7 +686,7 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
     try:
         (page,) = store.find_pages(LONG_HISTORY)
         stored_at_kill = store.revision_count(page)
-        assert store.sync_state(page)["backfill_cursor"] is not None  # really mid-backfill
+        assert store.sync_state(page).backfill_cursor is not None  # really mid-backfill
     finally:
         store.close()
     assert stored_at_kill in (51, 101)  # the current revision, then 50 per request
@@ -708,11 +708,9 @@ def test_backfill_killed_mid_run_resumes_without_gaps_or_duplicates(
     try:
         (page,) = store.find_pages(LONG_HISTORY)
         assert page.page_id == LONG_PAGE_ID
-        assert [
-            (r["revid"], r["timestamp"], r["user"], r["comment"]) for r in store.revisions(page)
-        ] == rows
+        assert [(r.revid, r.timestamp, r.user, r.comment) for r in store.revisions(page)] == rows
         state = store.sync_state(page)
-        assert (state["backfill_cursor"], state["history_complete"]) == (None, 1)
+        assert (state.backfill_cursor, state.history_complete) == (None, True)
     finally:
         store.close()
 
@@ -863,7 +861,7 @@ def test_backfill_gives_up_a_deleted_parent_once_and_leaves_history_incomplete(
             client = WikiClient(mediawiki.api_url, CONTACT, RetryPolicy(max_tries=1))
             result = backfill_page(store, client, page)
             state = store.sync_state(page)
-            assert (state["history_complete"], state["backfill_cursor"]) == (0, None)
+            assert (state.history_complete, state.backfill_cursor) == (False, None)
             requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
             return result, requests
         finally:
@@ -936,7 +934,7 @@ def test_add_configured_adds_the_articles_not_yet_stored(
             ),
         ]
         assert (article.page_id, article.tracked) == (ARTICLE_PAGE_ID, True)
-        assert [r["revid"] for r in store.revisions(article)] == [31]
+        assert [r.revid for r in store.revisions(article)] == [31]
         # the stored article was not asked about; each other title once
         requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
         assert [(p.get("prop"), p.get("titles", p.get("pageids"))) for p in requests] == [
@@ -1017,8 +1015,8 @@ def test_add_learns_the_wikis_title_rules_once(mediawiki: TestWiki, run, cfg: Pa
         wiki = store.wiki("local")
     finally:
         store.close()
-    assert wiki["case_sensitive"] == 0
-    names = json.loads(wiki["namespaces"])
+    assert wiki is not None and wiki.case_sensitive is False
+    names = wiki.namespaces or []
     assert {"Talk", "User talk", "Project", "Test Wiki"} <= set(names)  # localised + canonical
     # and lookups use them: a namespace prefix in any case finds nothing here but errs cleanly
     result = run("revisions", "test_wiki:nothing", config=cfg)

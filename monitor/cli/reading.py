@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 
-from storage import Page, Store
+from storage import MAX_REVID, ChangeRow, Page, RevisionRow, Store, up_to
 from storage import changes as changelog
 
 from ..context import Context
@@ -37,15 +37,18 @@ def status(context: Context, as_json: bool) -> None:
     """What is stored: one line per article."""
     rows = context.reader().status()
     configured = {(a.wiki, a.title) for a in context.config.articles}
-    for row in rows:
-        configured_live = (row["wiki"], row["title"]) in configured and not row["deleted_at"]
-        row["tracked"] = row["tracked"] or configured_live
+    rows = [
+        replace(row, tracked=True)
+        if (row.wiki, row.title) in configured and not row.deleted_at
+        else row
+        for row in rows
+    ]
     keys = (
         "wiki", "page_id", "title", "revisions", "first_revid", "last_revid",
-        "first_timestamp", "last_timestamp", "last_poll", "storage_bytes",
+        "first_timestamp", "last_timestamp", "last_poll", "storage_bytes", "tracked",
     )  # fmt: skip
     if as_json:
-        echo_json([{key: row[key] for key in keys} | {"tracked": row["tracked"]} for row in rows])
+        echo_json([{key: getattr(row, key) for key in keys} for row in rows])
         return
     if not rows:
         click.echo("Nothing stored yet: `wikimon add TITLE` or `wikimon import FILE`.")
@@ -54,12 +57,12 @@ def status(context: Context, as_json: bool) -> None:
         ["wiki", "title", "revisions", "last revision", "last poll", "stored"],
         [
             [
-                row["wiki"],
-                row["title"] + ("" if row["tracked"] else " (not tracked)"),
-                row["revisions"],
-                f"{row['last_revid']} {row['last_timestamp']}" if row["last_revid"] else "-",
-                row["last_poll"] or "never",
-                human_size(row["storage_bytes"]),
+                row.wiki,
+                row.title + ("" if row.tracked else " (not tracked)"),
+                row.revisions,
+                f"{row.last_revid} {row.last_timestamp}" if row.last_revid else "-",
+                row.last_poll or "never",
+                human_size(row.storage_bytes),
             ]
             for row in rows
         ],
@@ -80,25 +83,23 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
         "texthidden", "userhidden", "commenthidden",
     )  # fmt: skip
     if as_json:
-        echo_json([{key: row[key] for key in keys} for row in store.revisions(page)])
+        echo_json([{key: getattr(row, key) for key in keys} for row in store.revisions(page)])
         return
     rows = []
     for row in store.revisions(page):
         flags = "".join(
             flag
             for flag, on in (
-                ("m", row["minor"]),
-                ("T", row["texthidden"]),
-                ("U", row["userhidden"]),
-                ("C", row["commenthidden"]),
+                ("m", row.minor),
+                ("T", row.texthidden),
+                ("U", row.userhidden),
+                ("C", row.commenthidden),
             )
             if on
         )
-        user = "(hidden)" if row["userhidden"] else row["user"] or ""
-        comment = "(hidden)" if row["commenthidden"] else row["comment"] or ""
-        rows.append(
-            [row["revid"], row["timestamp"], flags, row["size"], user, one_line(comment, 60)]
-        )
+        user = "(hidden)" if row.userhidden else row.user or ""
+        comment = "(hidden)" if row.commenthidden else row.comment or ""
+        rows.append([row.revid, row.timestamp, flags, row.size, user, one_line(comment, 60)])
     print_table(["revid", "timestamp", "flags", "size", "user", "comment"], rows)
 
 
@@ -107,7 +108,7 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
 @click.option(
     "--rev",
     "revid",
-    type=click.IntRange(1, 2**63 - 1),
+    type=click.IntRange(1, MAX_REVID),
     metavar="REVID",
     help="This revision [default: latest].",
 )
@@ -121,7 +122,7 @@ def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) 
         latest = store.latest_revision(page)
         if latest is None:
             raise WikimonError(f"no revisions of {page.title!r} are stored yet")
-        revid = latest["revid"]
+        revid = latest.revid
     try:
         text = store.text(page, revid)
     except KeyError:
@@ -159,7 +160,7 @@ def changes(
         context.reader(), page, since=parse_date(since), until=parse_date(until), field=field
     )
     if as_json:
-        echo_json([_change_json(page, row) for row in rows])
+        echo_json([row.to_json(page) for row in rows])
         return
     if not rows:
         click.echo(f"No changes in the facts of {page.title!r} for these criteria.")
@@ -168,31 +169,15 @@ def changes(
         click.echo(_change_line(row))
 
 
-def _change_json(page: Page, row: dict[str, Any]) -> dict[str, Any]:
-    record = {
-        "revid": row["revid"],
-        "parent_revid": row["parent_revid"],
-        "page_id": page.page_id,
-        "title": page.title,
-        "timestamp": row["timestamp"],
-        "user": row["user"],
-        "comment": row["comment"],
-    }
-    record.update({key: row[key] for key in changelog.CHANGE_COLUMNS})
-    record["revert"] = row["revert"]
-    record["reverted_by"] = row["reverted_by"]
-    return record
-
-
-def _change_line(row: dict[str, Any]) -> str:
+def _change_line(row: ChangeRow) -> str:
     marks = []
-    if row["revert"]:
-        marks.append(f"reverts to {row['revert']['reverted_to']}")
-    if row["reverted_by"]:
-        marks.append(f"reverted by {row['reverted_by']}")
-    user = row["user"] if row["user"] is not None else "(hidden)"
+    if row.revert:
+        marks.append(f"reverts to {row.revert.reverted_to}")
+    if row.reverted_by:
+        marks.append(f"reverted by {row.reverted_by}")
+    user = row.user if row.user is not None else "(hidden)"
     return (
-        f"{row['timestamp']}  {row['revid']}  {one_line(user, 20)}  {row['field']}  "
+        f"{row.timestamp}  {row.revid}  {one_line(user, 20)}  {one_line(row.field)}  "
         f"{one_line(describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
     )
 
@@ -215,16 +200,16 @@ def show(context: Context, title: str, at: str | None, wiki: str | None, as_json
             {
                 "title": page.title,
                 "page_id": page.page_id,
-                "revid": meta["revid"],
-                "timestamp": meta["timestamp"],
+                "revid": meta.revid,
+                "timestamp": meta.timestamp,
                 "infobox": facts.infobox,
                 "fields": facts.to_json(),
             }
         )
         return
     click.echo(
-        f"{page.title} — {facts.infobox or 'no infobox'}, as of revision {meta['revid']} "
-        f"({meta['timestamp']})"
+        f"{page.title} — {facts.infobox or 'no infobox'}, as of revision {meta.revid} "
+        f"({meta.timestamp})"
     )
     for name, fact in facts.fields.items():
         if len(fact.items) > 1:
@@ -235,31 +220,30 @@ def show(context: Context, title: str, at: str | None, wiki: str | None, as_json
             click.echo(f"{name}: {fact.value}")
 
 
-def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[dict[str, Any], bytes]:
+def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[RevisionRow, bytes]:
     """The newest revision with text at ``at`` (a revid or a date; a bare date means the
     end of that day), or now."""
     limit: tuple[str, int] | None = None
     if at is not None and re.fullmatch(r"[0-9]{1,18}", at):
-        meta = store.revision(page, int(at))
-        if meta is None:
+        asked = store.revision(page, int(at))
+        if asked is None:
             raise WikimonError(f"revision {at} of {page.title!r} is not stored")
-        limit = (meta["timestamp"], meta["revid"])
+        limit = asked.key
     elif at is not None:
         moment = parse_date(at)
-        if len(at) == 10:  # YYYY-MM-DD: as the day ended
-            moment = moment[:10] + "T23:59:59Z"
-        limit = (moment, 2**63 - 1)
+        assert moment is not None
+        limit = up_to(moment[:10] if len(at) == 10 else moment)
     meta = store.visible_revision_at(page, limit)
     if meta is None:
         where = f" at or before {at}" if at else ""
         raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
-    if at is not None and limit is not None and limit[1] != meta["revid"] and limit[1] < 2**63 - 1:
+    if limit is not None and limit[1] != MAX_REVID and limit[1] != meta.revid:
         click.echo(
-            f"Note: revision {at} is revision-deleted; showing {meta['revid']}, the last "
+            f"Note: revision {at} is revision-deleted; showing {meta.revid}, the last "
             "visible revision before it",
             err=True,
         )
-    text = store.text(page, meta["revid"])
+    text = store.text(page, meta.revid)
     assert text is not None
     return meta, text
 
@@ -284,7 +268,7 @@ def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
     if not records:
         click.echo("No change in the infobox facts.")
     for record in records:
-        click.echo(f"{record.field}  {record.kind}  {describe(record.to_json())}")
+        click.echo(f"{record.field}  {record.kind}  {describe(record)}")
 
 
 @cli.command()

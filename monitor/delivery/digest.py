@@ -8,17 +8,16 @@ that survived, and which edits were undone. Reads the store, writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from storage import Page, Store, format_time, parse_time
+from storage import ChangeRow, Page, RevisionRow, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
 from ..config import Config, DigestConfig
 from ..core.diff import diff_facts
 from ..core.extract import extract_facts
-from ..core.facts import Facts
+from ..core.facts import Change, Facts
 from ..fields import field_order
 from ..links import diff_url, page_url, report_url, revision_url
 from ..wording import describe, one_line, plural
@@ -41,7 +40,7 @@ class NetChange:
     field: str
     kind: str
     text: str  # "killed: 208 → 220 (+12) (…)"
-    record: dict[str, Any]  # the Change record (old, new, item, numbers…)
+    record: Change  # the net change (old, new, item, numbers…)
     delta: int | None = None  # figures: new − old
     by: Edit | None = None  # the newest surviving edit that made it
     editors: list[str] = field(default_factory=list)  # everyone whose kept edits led to it
@@ -102,7 +101,7 @@ class Digest:
         figures = [c for c in changes if c.delta]
         if figures:
             top = max(figures, key=lambda c: abs(c.delta or 0))
-            headline = f"{top.field} {top.record['new_number']:,} ({top.delta:+,})"
+            headline = f"{top.field} {top.record.new_number or 0:,} ({top.delta:+,})"
         else:
             top = changes[0]
             headline = f"{top.field}: {top.text}"
@@ -142,173 +141,159 @@ def summarize_article(
     # The page was created in the window only if its first stored revision has no parent;
     # otherwise tracking began with it, and what it said then is the baseline, not news.
     created = (
-        first is not None and not first["parent_revid"]
-        and window_start <= first["timestamp"] < window_end
+        first is not None and not first.parent_revid
+        and window_start <= first.timestamp < window_end
     )  # fmt: skip
     before = store.visible_revision_at(page, _just_before(window_start))
     if before is None and first is not None and not created:
-        before = store.visible_revision_at(page, (first["timestamp"], first["revid"]))
+        before = store.visible_revision_at(page, first.key)
     after = store.visible_revision_at(page, _just_before(window_end))
-    if after is None or (before is not None and after["revid"] == before["revid"]):
-        net: list[dict[str, Any]] = []
+    if after is None or (before is not None and after.revid == before.revid):
+        net: list[Change] = []
     else:
         old = _facts(store, page, before, infobox)
         new = _facts(store, page, after, infobox)
         net = [
-            record
-            for change in diff_facts(old, new)
-            for record in _item_by_item(change.to_json(), old, new)
+            record for change in diff_facts(old, new) for record in _item_by_item(change, old, new)
         ]
     rows = [
         _as_of(row, store, page, window_end)
         for row in changelog.changes(store, page, since=window_start, until=window_end)
     ]
-    if created:  # what the first revision said was said by its author
+    if created and first is not None:  # what the first revision said was said by its author
         rows.insert(0, _creation_row(first))
     wiki = config.wikis.get(page.wiki)
-    api_url = wiki.api_url if wiki else (store.wiki(page.wiki) or {}).get("api_url")
+    known = store.wiki(page.wiki)
+    api_url = wiki.api_url if wiki else known.api_url if known else None
     fields: dict[str, FieldSummary] = {}
     for record in net:
-        if not digest.wants_field(record["field"]):
+        if not digest.wants_field(record.field):
             continue
-        if record["kind"] == "figure_changed" and not digest.wants_figure_change(
-            record["old_number"], record["new_number"]
+        if record.kind == "figure_changed" and not digest.wants_figure_change(
+            record.old_number, record.new_number
         ):
             continue  # below the thresholds
-        summary = fields.setdefault(record["field"], FieldSummary(record["field"], []))
+        summary = fields.setdefault(record.field, FieldSummary(record.field, []))
         summary.changes.append(_net_change(record, rows, api_url))
-    changed_fields = {record["field"] for record in net}
+    changed_fields = {record.field for record in net}
     for row in rows:
         # edited in the window, yet as it was: reverted, or changed and changed back
         # (not the creation row: its "*" is no field)
-        if row["field"] not in changed_fields | {"*"} and digest.wants_field(row["field"]):
-            fields.setdefault(row["field"], FieldSummary(row["field"], []))
+        if row.field not in changed_fields | {"*"} and digest.wants_field(row.field):
+            fields.setdefault(row.field, FieldSummary(row.field, []))
     for summary in fields.values():
-        touched = [r for r in rows if r["field"] == summary.name]
-        summary.edits = len({r["revid"] for r in touched})
-        summary.reverted_edits = len({r["revid"] for r in touched if r["reverted_by"]})
-        summary.other_edits = len(
-            {r["revid"] for r in touched if not r["reverted_by"] and not r["revert"]}
-        )
+        touched = [r for r in rows if r.field == summary.name]
+        summary.edits = len({r.revid for r in touched})
+        summary.reverted_edits = len({r.revid for r in touched if r.reverted_by})
+        summary.other_edits = len({r.revid for r in touched if not r.reverted_by and not r.revert})
     if not fields:
         return None
-    activity = store.conn.execute(
-        "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN userhidden THEN NULL ELSE user END) "
-        "FROM revisions WHERE page = ? AND timestamp >= ? AND timestamp < ?",
-        [page.id, window_start, window_end],
-    ).fetchone()
-    reverts = store.conn.execute(
-        "SELECT COUNT(*) FROM reverts v JOIN revisions r ON r.page = v.page AND r.revid = v.revid"
-        " WHERE v.page = ? AND r.timestamp >= ? AND r.timestamp < ?",
-        [page.id, window_start, window_end],
-    ).fetchone()[0]
+    edits, editors = store.activity(page, window_start, window_end)
+    reverts = changelog.revert_count(store, page, window_start, window_end)
     net_diff = None
-    if api_url and after is not None and before is not None and before["revid"] != after["revid"]:
-        net_diff = diff_url(api_url, after["revid"], before["revid"])
+    if api_url and after is not None and before is not None and before.revid != after.revid:
+        net_diff = diff_url(api_url, after.revid, before.revid)
     return ArticleSummary(
         page=page,
         page_url=page_url(api_url, page) if api_url else "",
         report_url=report_url(config.report_url, page),
         fields=sorted(fields.values(), key=lambda f: field_order(f.name)),
-        edits=activity[0],
-        editors=activity[1],
+        edits=edits,
+        editors=editors,
         reverts=reverts,
         created=created,
         net_diff_url=net_diff,
     )
 
 
-def _facts(store: Store, page: Page, meta: dict[str, Any] | None, infobox: str | None) -> Facts:
+def _facts(store: Store, page: Page, meta: RevisionRow | None, infobox: str | None) -> Facts:
     if meta is None:  # the page did not exist yet: everything it says is new
         return Facts(None, {})
-    text = store.text(page, meta["revid"]) or b""
+    text = store.text(page, meta.revid) or b""
     return extract_facts(text.decode("utf-8", "replace"), infobox)
 
 
-def _item_by_item(record: dict[str, Any], old: Facts, new: Facts) -> list[dict[str, Any]]:
+def _item_by_item(record: Change, old: Facts, new: Facts) -> list[Change]:
     """A list field that appeared or vanished is said item by item: "+ Hezbollah", not one
     line of every combatant run together."""
-    kind = record["kind"]
+    kind = record.kind
     facts, item_kind = (new, "item_added") if kind == "field_added" else (old, "item_removed")
     field_facts = (
-        facts.fields.get(record["field"]) if kind in ("field_added", "field_removed") else None
+        facts.fields.get(record.field) if kind in ("field_added", "field_removed") else None
     )
     if field_facts is None or len(field_facts.items) < 2:
         return [record]
-    side = "new" if kind == "field_added" else "old"
-    return [
-        {**record, "kind": item_kind, "item": item.text, side: item.text}
-        for item in field_facts.items
-    ]
+    if kind == "field_added":
+        return [replace(record, kind=item_kind, item=i.text, new=i.text) for i in field_facts.items]
+    return [replace(record, kind=item_kind, item=i.text, old=i.text) for i in field_facts.items]
 
 
-def _as_of(row: dict[str, Any], store: Store, page: Page, window_end: str) -> dict[str, Any]:
+def _as_of(row: ChangeRow, store: Store, page: Page, window_end: str) -> ChangeRow:
     """The change record as the window saw it: undone only by a revert made before the
     window closed (a later revert belongs to a later digest)."""
-    if row["reverted_by"] is None:
+    if row.reverted_by is None:
         return row
-    revert = store.revision(page, row["reverted_by"])
-    if revert is not None and revert["timestamp"] < window_end:
+    revert = store.revision(page, row.reverted_by)
+    if revert is not None and revert.timestamp < window_end:
         return row
-    return {**row, "reverted_by": None}
+    return replace(row, reverted_by=None)
 
 
-def _creation_row(first: dict[str, Any]) -> dict[str, Any]:
+def _creation_row(first: RevisionRow) -> ChangeRow:
     """The page's first revision as a change record of every field it created (the change
     log starts at the second revision)."""
-    return {
-        "revid": first["revid"], "parent_revid": None, "timestamp": first["timestamp"],
-        "user": None if first.get("userhidden") else first["user"],
-        "comment": None if first.get("commenthidden") else first["comment"],
-        "field": "*", "kind": "created", "revert": None, "reverted_by": None,
-    }  # fmt: skip
+    return ChangeRow(
+        revid=first.revid, parent_revid=None, timestamp=first.timestamp, user=first.user,
+        comment=first.comment, field="*", kind="created", old=None, new=None, item=None,
+        category=None, side=None, old_number=None, new_number=None,
+    )  # fmt: skip
 
 
 def _just_before(moment: str) -> tuple[str, int]:
     """The (timestamp, revid) bound of revisions saved before ``moment``."""
-    return format_time(parse_time(moment) - timedelta(seconds=1)), 2**63 - 1
+    return up_to(format_time(parse_time(moment) - timedelta(seconds=1)))
 
 
-def _net_change(
-    record: dict[str, Any], rows: list[dict[str, Any]], api_url: str | None
-) -> NetChange:
-    old, new = record.get("old_number"), record.get("new_number")
-    delta = new - old if record["kind"] == "figure_changed" and None not in (old, new) else None
-    kept = [r for r in rows if r["field"] in (record["field"], "*") and r["reverted_by"] is None]
+def _net_change(record: Change, rows: list[ChangeRow], api_url: str | None) -> NetChange:
+    old, new = record.old_number, record.new_number
+    delta = (
+        new - old
+        if record.kind == "figure_changed" and old is not None and new is not None
+        else None
+    )
+    kept = [r for r in rows if r.field in (record.field, "*") and r.reverted_by is None]
     makers = [r for r in kept if _made(r, record)]
-    created = [r for r in kept if r["kind"] == "created"]
+    created = [r for r in kept if r.kind == "created"]
     if not makers and created:
         # in an article created in the window, what no later edit made was there from the
         # start (unless an edit rewrote the whole value with it)
-        made = record["new"] or ""
+        made = record.new or ""
         makers = [
             r for r in kept
-            if r["kind"] in ("value_changed", "field_added") and made and made in (r["new"] or "")
+            if r.kind in ("value_changed", "field_added") and made and made in (r.new or "")
         ] or created  # fmt: skip
     makers = makers or kept
     by = None
     if makers:
         row = makers[-1]
         by = Edit(
-            revid=row["revid"],
-            parent_revid=row["parent_revid"],
-            timestamp=row["timestamp"],
-            user=row["user"],
-            comment=row["comment"],
+            revid=row.revid,
+            parent_revid=row.parent_revid,
+            timestamp=row.timestamp,
+            user=row.user,
+            comment=row.comment,
             url=(
-                diff_url(api_url, row["revid"], row["parent_revid"])
-                if api_url and row["parent_revid"]
-                else revision_url(api_url, row["revid"])
+                diff_url(api_url, row.revid, row.parent_revid)
+                if api_url and row.parent_revid
+                else revision_url(api_url, row.revid)
                 if api_url
                 else ""
             ),
         )
-    editors = list(
-        dict.fromkeys(r["user"] if r["user"] is not None else "(hidden)" for r in makers)
-    )
+    editors = list(dict.fromkeys(r.user if r.user is not None else "(hidden)" for r in makers))
     return NetChange(
-        field=record["field"],
-        kind=record["kind"],
+        field=record.field,
+        kind=record.kind,
         text=describe(record),
         record=record,
         delta=delta or None,
@@ -317,27 +302,27 @@ def _net_change(
     )
 
 
-def _made(row: dict[str, Any], net: dict[str, Any]) -> bool:
+def _made(row: ChangeRow, net: Change) -> bool:
     """Did this change record of the window produce (part of) the net change?"""
-    kind = net["kind"]
-    if row["kind"] == "created":
+    kind = net.kind
+    if row.kind == "created":
         return False  # only when no later edit did it (the fallback)
     if kind == "figure_changed":
         return (
-            row["kind"] == "figure_changed"
-            and row["category"] == net["category"]
-            and row["side"] == net["side"]
-            and row["new_number"] == net["new_number"]
+            row.kind == "figure_changed"
+            and row.category == net.category
+            and row.side == net.side
+            and row.new_number == net.new_number
         )
     if kind in ("item_added", "item_changed"):
-        return row["kind"] in ("item_added", "item_changed", "field_added", "value_changed") and (
-            row["item"] == net["item"] or row["new"] == net["new"]
+        return row.kind in ("item_added", "item_changed", "field_added", "value_changed") and (
+            row.item == net.item or row.new == net.new
         )
     if kind == "item_removed":
-        return row["kind"] in ("item_removed", "field_removed", "value_changed") and (
-            row["item"] == net["item"] or row["old"] == net["old"]
+        return row.kind in ("item_removed", "field_removed", "value_changed") and (
+            row.item == net.item or row.old == net.old
         )
-    return row["new"] == net["new"]
+    return row.new == net.new
 
 
 def _day(moment: str) -> str:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage import Page, format_time, parse_time
+from storage import DigestRow, Page, format_time, parse_time
 from storage import digests as digest_log
 
 from ..analysis import AnalysisResult
@@ -116,7 +116,7 @@ def poll_wiki(
 
 def _due(context: Context, page: Page, now: datetime, slack: float) -> bool:
     """Has the article's poll interval elapsed (``slack`` seconds early is on time)?"""
-    last = context.store().sync_state(page).get("last_poll")
+    last = context.store().sync_state(page).last_poll
     interval = context.config.poll_interval_for(page.wiki, page.title)
     return last is None or (now - parse_time(last)).total_seconds() + slack >= interval
 
@@ -159,11 +159,11 @@ def poll_horizon(context: Context, pages: list[Page]) -> str | None:
     for page in pages:
         if not page.tracked or page.wiki not in context.config.wikis:
             continue
-        last_poll = store.sync_state(page).get("last_poll")
+        last_poll = store.sync_state(page).last_poll
         if last_poll:
             limits.append(format_time(parse_time(last_poll) - HORIZON_MARGIN))
         elif (latest := store.latest_revision(page)) is not None:
-            limits.append(format_time(parse_time(latest["timestamp"]) + timedelta(seconds=1)))
+            limits.append(format_time(parse_time(latest.timestamp) + timedelta(seconds=1)))
     return min(limits) if limits else None
 
 
@@ -266,11 +266,9 @@ def deliver_pending(
         now = datetime.now(UTC)
         retry_at = format_time(now + timedelta(seconds=context.config.retry_interval))
         for row in digest_log.pending(store, due_by=format_time(now) if due_only else None):
-            if only is not None and row["id"] not in only:
+            if only is not None and row.id not in only:
                 continue
-            delivery = Delivery(
-                row["id"], row["name"], f"{row['window_start']} – {row['window_end']}"
-            )
+            delivery = Delivery(row.id, row.name, f"{row.window_start} – {row.window_end}")
             deliveries.append(delivery)
             try:
                 delivery.where, result = _deliver(context, row)
@@ -278,35 +276,33 @@ def deliver_pending(
                 delivery.error = str(error)
                 if error.permanent:
                     delivery.gave_up = True
-                    digest_log.give_up(store, row["id"], str(error))
+                    digest_log.give_up(store, row.id, str(error))
                 else:
-                    digest_log.mark_failed(store, row["id"], str(error), retry_at)
+                    digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             except ConfigError as error:  # e.g. the password variable went missing
                 delivery.error = str(error)
-                digest_log.mark_failed(store, row["id"], str(error), retry_at)
+                digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             problems = [
                 f"{to} refused it for good ({reply})" for to, reply in result.refused.items()
             ]
             if result.retry:
                 problems.append(f"{', '.join(result.retry)} refused it for now (will retry)")
-                digest_log.retry_for(store, row["id"], result.retry, "; ".join(problems), retry_at)
+                digest_log.retry_for(store, row.id, result.retry, "; ".join(problems), retry_at)
             else:
-                digest_log.mark_sent(store, row["id"])
+                digest_log.mark_sent(store, row.id)
             delivery.error = "; ".join(problems) or None
     return deliveries
 
 
-def _deliver(context: Context, row: dict) -> tuple[str, SmtpResult]:
-    if row["delivery"] == "smtp" and context.config.smtp is not None:
+def _deliver(context: Context, row: DigestRow) -> tuple[str, SmtpResult]:
+    if row.delivery == "smtp" and context.config.smtp is not None:
         smtp = context.config.smtp
-        result = send_smtp(smtp, sender(context.config), row["recipients"], row["message"])
-        delivered = [
-            to for to in row["recipients"] if to not in result.retry + list(result.refused)
-        ]
+        result = send_smtp(smtp, sender(context.config), row.recipients, row.message)
+        delivered = [to for to in row.recipients if to not in result.retry + list(result.refused)]
         return f"SMTP {smtp.host}:{smtp.port} to {', '.join(delivered)}", result
     # recorded for the outbox, or SMTP has been unconfigured since: the outbox keeps it
-    stamp = row["window_end"].replace("-", "").replace(":", "")
-    name = f"{stamp}-{row['name'] or 'adhoc'}-{row['id']}.eml"
-    return str(write_outbox(context.config.outbox, name, row["message"])), SmtpResult()
+    stamp = row.window_end.replace("-", "").replace(":", "")
+    name = f"{stamp}-{row.name or 'adhoc'}-{row.id}.eml"
+    return str(write_outbox(context.config.outbox, name, row.message)), SmtpResult()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from storage import Page, Store, format_time, parse_time
+from storage import Page, RevisionRow, Store, format_time, parse_time
+from storage import changes as changelog
 
 from ..core.extract import extract_facts
 from ..core.facts import FieldFacts
@@ -227,14 +227,8 @@ def standing_reverts(reverted_by: dict[int, int]) -> dict[int, int]:
 
 def load_history(store: Store, page: Page, infobox: str | None = None) -> ArticleHistory:
     """The article's history from the store, in one pass over its revisions."""
-    reverted_by = standing_reverts(
-        dict(
-            store.conn.execute("SELECT revid, reverted_by FROM reverted WHERE page = ?", [page.id])
-        )
-    )
-    reverts_to = dict(
-        store.conn.execute("SELECT revid, reverted_to FROM reverts WHERE page = ?", [page.id])
-    )
+    reverted_by = standing_reverts(changelog.reverted_by(store, page))
+    reverts_to = changelog.reverts_to(store, page)
     revisions: list[Revision] = []
     versions: dict[str, list[Version]] = {}
     previous: dict[str, FieldFacts] = {}
@@ -264,15 +258,15 @@ def _shown(fact: FieldFacts | None) -> str | None:
 
 
 def _revision(
-    meta: dict[str, Any], visible: bool, reverted_by: dict[int, int], reverts_to: dict[int, int]
+    meta: RevisionRow, visible: bool, reverted_by: dict[int, int], reverts_to: dict[int, int]
 ) -> Revision:
     return Revision(
-        revid=meta["revid"],
-        timestamp=meta["timestamp"],
-        user=None if meta.get("userhidden") else meta.get("user"),
-        comment=None if meta.get("commenthidden") else meta.get("comment"),
-        parent_revid=meta.get("parent_revid"),
+        revid=meta.revid,
+        timestamp=meta.timestamp,
+        user=meta.user,
+        comment=meta.comment,
+        parent_revid=meta.parent_revid,
         visible=visible,
-        reverted_by=reverted_by.get(meta["revid"]),
-        reverts_to=reverts_to.get(meta["revid"]),
+        reverted_by=reverted_by.get(meta.revid),
+        reverts_to=reverts_to.get(meta.revid),
     )

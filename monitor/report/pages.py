@@ -13,13 +13,13 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from storage import Page, Store, format_time, parse_time
+from storage import Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
 from ..config import Config
@@ -48,14 +48,6 @@ _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?
 
 class NotFound(Exception):
     pass
-
-
-@dataclass
-class FieldStats:
-    changes: int = 0  # revisions that changed it
-    reverted: int = 0  # of those, reverted
-    editors: int = 0
-    last: str | None = None  # timestamp of its last change
 
 
 @dataclass
@@ -94,7 +86,7 @@ class _Moments:
 
     def end_of(self, day: str) -> Revision | None:
         """The revision whose infobox stood at the end of ``day``."""
-        return self.revision_at((day + "T23:59:59Z", 2**63 - 1))
+        return self.revision_at(up_to(day))
 
     def revision_at(self, at: tuple[str, int]) -> Revision | None:
         """The newest visible revision at or before (timestamp, revid) ``at``."""
@@ -136,7 +128,7 @@ class Report:
         # what this report has looked up once (a Report lives for one run or one request)
         self._checked: set[int] = set()  # page ids whose history is known to be current
         self._until: str | None = None
-        self._stats: dict[int, dict[str, FieldStats]] = {}
+        self._stats: dict[int, dict[str, changelog.FieldStats]] = {}
         self._moments: dict[int, _Moments] = {}
         self._hidden_comments: dict[int, frozenset[int]] = {}
 
@@ -152,15 +144,9 @@ class Report:
             self._checked.add(page.id)
         return self._histories[page.id][1]
 
-    def _signature(self, page: Page) -> tuple:
+    def _signature(self, page: Page) -> tuple[object, ...]:
         """What a history was built from: when it changes, a kept history is stale."""
-        return tuple(
-            self.store.conn.execute(
-                "SELECT COUNT(*), MAX(revid), (SELECT version || analyzed FROM analysis_state "
-                "WHERE page = ?) FROM revisions WHERE page = ?",
-                [page.id, page.id],
-            ).fetchone()
-        )
+        return self.store.history_signature(page)
 
     def moments(self, page: Page) -> _Moments:
         """The article's revisions as the as-of pages look them up (once per article)."""
@@ -173,12 +159,7 @@ class Report:
     def hidden_comments(self, page: Page) -> frozenset[int]:
         """The revids of the article's revisions whose edit summary is hidden."""
         if page.id not in self._hidden_comments:
-            self._hidden_comments[page.id] = frozenset(
-                revid
-                for (revid,) in self.store.conn.execute(
-                    "SELECT revid FROM revisions WHERE page = ? AND commenthidden", [page.id]
-                )
-            )
+            self._hidden_comments[page.id] = self.store.hidden_comment_revids(page)
         return self._hidden_comments[page.id]
 
     def api_url(self, page: Page) -> str | None:
@@ -191,31 +172,14 @@ class Report:
         """The moment up to which the wiki is known: the last poll, or the newest stored
         revision (an imported archive). Activity counts end here. Read once per report."""
         if self._until is None:
-            row = self.store.conn.execute(
-                "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
-                "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
-            ).fetchone()
-            self._until = row[0] or format_time(parse_time("1970-01-01T00:00:00Z"))
+            self._until = self.store.known_until() or "1970-01-01T00:00:00Z"
         return self._until
 
-    def field_stats(self, page: Page) -> dict[str, FieldStats]:
+    def field_stats(self, page: Page) -> dict[str, changelog.FieldStats]:
         """Per field: the edits that changed it, how many were reverted, by how many editors,
         and its last change (once per article; do not modify the result)."""
         if page.id not in self._stats:
-            self._stats[page.id] = {
-                field: FieldStats(changes=changes, reverted=reverted, editors=editors, last=last)
-                for field, changes, reverted, editors, last in self.store.conn.execute(
-                    """
-                    SELECT c.field, COUNT(DISTINCT c.revid), COUNT(DISTINCT rd.revid),
-                           COUNT(DISTINCT r.user), MAX(c.timestamp)
-                      FROM changes c
-                      JOIN revisions r ON r.page = c.page AND r.revid = c.revid
-                      LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid
-                     WHERE c.page = ? GROUP BY c.field
-                    """,
-                    [page.id],
-                )
-            }
+            self._stats[page.id] = changelog.field_stats(self.store, page)
         return self._stats[page.id]
 
     def timeline(self, page: Page, group: str | None = None) -> list[dict[str, Any]]:
@@ -226,19 +190,17 @@ class Report:
         undone = {r.revid: r.reverted_by for r in self.history(page).revisions}
         days: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in changelog.changes(self.store, page):
-            row_group = field_group(row["field"])
+            row_group = field_group(row.field)
             if group is not None and row_group != group:
                 continue
-            days[row["timestamp"][:10]].append(
+            days[row.timestamp[:10]].append(
                 {
-                    **row,
-                    "reverted_by": undone.get(row["revid"]),
+                    **asdict(row),
+                    "reverted_by": undone.get(row.revid),
                     "group": row_group,
-                    "field_href": field_path(page, row["field"]),
+                    "field_href": field_path(page, row.field),
                     "text": describe(row),
-                    "url": diff_url(api_url, row["revid"], row["parent_revid"])
-                    if api_url
-                    else None,
+                    "url": diff_url(api_url, row.revid, row.parent_revid) if api_url else None,
                 }
             )
         return [
@@ -334,9 +296,7 @@ class Report:
                     "page": page,
                     "href": article_path(page),
                     "last_change": max((s.last for s in stats.values() if s.last), default=None),
-                    "changes": self.store.conn.execute(
-                        "SELECT COUNT(*) FROM changes WHERE page = ?", [page.id]
-                    ).fetchone()[0],
+                    "changes": changelog.change_count(self.store, page),
                     "week": history.activity(7, until),
                     "month": history.activity(30, until),
                     "sparkline": sparkline(
@@ -419,7 +379,7 @@ class Report:
             "field": name,
             "group": field_group(name),
             "versions": versions,
-            "stats": self.field_stats(page).get(name, FieldStats()),
+            "stats": self.field_stats(page).get(name, changelog.FieldStats()),
             "chart": self._chart(page, name) if history.figure_series(name) else None,
             "presence": presence_chart(presence, start=first, end=end) if is_list else None,
         }
@@ -531,7 +491,7 @@ class Report:
             datetime.strptime(at, "%Y-%m-%d" if len(at) == 10 else "%Y-%m-%dT%H:%M:%SZ")
         except ValueError:
             raise NotFound(at) from None  # 2024-13-45, 24:00:00…
-        return moments.revision_at((at + "T23:59:59Z" if len(at) == 10 else at, 2**63 - 1)), None
+        return moments.revision_at(up_to(at)), None
 
     def _neighbours(self, page: Page, day: str | None) -> dict[str, tuple[str, str] | None]:
         """The days before and after ``day`` (when it is one of the calendar), for a pager."""

@@ -41,8 +41,8 @@ def wiki_for_export(store: Store, config: Config, siteinfo: SiteInfo | None) -> 
         if configured is not None:
             return configured.name
         for wiki in store.wikis():
-            if wiki["base_url"] and urlsplit(wiki["base_url"]).netloc == host:
-                return wiki["name"]
+            if wiki.base_url and urlsplit(wiki.base_url).netloc == host:
+                return wiki.name
     if siteinfo and siteinfo.dbname:
         return siteinfo.dbname
     return host or "imported"
@@ -92,7 +92,7 @@ class _PageImport:
         added = self.flush()
         assert self.page is not None
         latest = self.store.latest_revision(self.page)
-        if latest is None or (self.newest is not None and self.newest >= latest["timestamp"]):
+        if latest is None or (self.newest is not None and self.newest >= latest.timestamp):
             if self.page.title != self.item.title:
                 self.page = self.store.upsert_page(
                     self.wiki, self.page_id, self.item.title, self.item.ns,

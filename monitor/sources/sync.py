@@ -115,7 +115,7 @@ def add_page(store: Store, client: WikiClient, wiki: str, title: str) -> tuple[P
         current = client.current_revision(info["pageid"])
     rules = {}
     known = store.wiki(wiki)
-    if known is None or known["namespaces"] is None:  # once per wiki: its title rules
+    if known is None or known.namespaces is None:  # once per wiki: its title rules
         rules["case_sensitive"], rules["namespaces"] = client.title_rules()
     store.ensure_wiki(wiki, api_url=client.api_url, **rules)
     page = store.upsert_page(wiki, info["pageid"], info["title"], info["ns"], tracked=True)
@@ -174,8 +174,8 @@ def fetch_newer(
         return result
     # rvstart is inclusive, and revisions saved in the same second as the newest stored one
     # may be older than it: only those after it in (timestamp, revid) order are new.
-    newest = (latest["timestamp"], latest["revid"])
-    for batch in client.revisions(page.page_id, start=latest["timestamp"]):
+    newest = latest.key
+    for batch in client.revisions(page.page_id, start=latest.timestamp):
         revisions = [r for r in batch if (r.timestamp, r.revid) > newest]
         added = writer.write(revisions, sync={"last_poll": polled_at, "last_error": None})
         if added:
@@ -222,7 +222,7 @@ def poll_pages(
                 page = store.page(page.id)
                 became_redirect = target
             latest = store.latest_revision(page)
-            if latest is not None and latest["revid"] == info.get("lastrevid"):
+            if latest is not None and latest.revid == info.get("lastrevid"):
                 store.update_sync_state(page, last_poll=polled_at, last_error=None)
                 result = PollResult(page)
             else:
@@ -246,25 +246,25 @@ def backfill_page(
     requested_since = since
     state = store.sync_state(page)
     earliest = store.earliest_revision(page)
-    if state["backfill_cursor"] is not None:
+    if state.backfill_cursor is not None:
         result.resumed = True
-        stop_revid = state["backfill_stop"]
-        since = state["backfill_since"]
-        cursor = store.revision(page, state["backfill_cursor"])
-        start = cursor["timestamp"] if cursor else since
+        stop_revid = state.backfill_stop
+        since = state.backfill_since
+        cursor = store.revision(page, state.backfill_cursor)
+        start = cursor.timestamp if cursor else since
     else:
-        stop_revid = earliest["revid"] if earliest else None
+        stop_revid = earliest.revid if earliest else None
         start = since
     stop = store.revision(page, stop_revid) if stop_revid is not None else None
     writer = store.writer(page)
     # With nothing stored there is no stop: fetch everything from ``start``.
-    if stop is None or since is None or since < stop["timestamp"]:
+    if stop is None or since is None or since < stop.timestamp:
         for batch in client.revisions(page.page_id, start=start):
             revisions = []
             reached = False
             for revision in batch:
                 if stop is not None and (
-                    revision.revid == stop["revid"] or revision.timestamp > stop["timestamp"]
+                    revision.revid == stop.revid or revision.timestamp > stop.timestamp
                 ):
                     reached = True
                     break
@@ -320,20 +320,20 @@ def _fill_gaps(
     unavailable: set[int] = set()
     while True:
         rows = list(store.revisions(page))  # oldest first
-        stored = {row["revid"] for row in rows}
+        stored = {row.revid for row in rows}
         gaps = [
-            (before["timestamp"] if before else "", row)
+            (before.timestamp if before else "", row)
             for before, row in zip([None, *rows], rows, strict=False)
-            if row["parent_revid"]
-            and row["parent_revid"] not in stored
-            and row["parent_revid"] not in unavailable
+            if row.parent_revid
+            and row.parent_revid not in stored
+            and row.parent_revid not in unavailable
         ]
         if not gaps:
             return added, sorted(unavailable)
         ranges = [
-            (start, row["timestamp"])
+            (start, row.timestamp)
             for start, row in gaps
-            if not any(lo <= start and row["timestamp"] <= hi for lo, hi in fetched)
+            if not any(lo <= start and row.timestamp <= hi for lo, hi in fetched)
         ]
         if ranges:
             for start, end in ranges:
@@ -345,7 +345,7 @@ def _fill_gaps(
                     result.batches += [count] if count else []
             continue
         # Still missing though their time range was fetched: ask for them by id.
-        wanted = sorted({row["parent_revid"] for _, row in gaps})
+        wanted = sorted({row.parent_revid for _, row in gaps if row.parent_revid})
         for at in range(0, len(wanted), BATCH):
             chunk = wanted[at : at + BATCH]
             found, _missing = client.revisions_by_id(chunk)

@@ -255,6 +255,29 @@ def test_json_that_is_not_an_api_result(serve) -> None:
     assert str(error.value) == f"{server.url} answered JSON that is not an API result"
 
 
+def test_an_api_switched_off_is_a_wiki_error_naming_the_url(serve) -> None:
+    server = serve(Reply(200, b"MediaWiki API is not enabled for this site. Add $wgEnableAPI"))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps).call(action="query")
+    assert str(error.value) == (
+        f"{server.url} did not answer with MediaWiki API JSON (it sent 'MediaWiki API is not "
+        "enabled for this site. Add $wgEnableAPI'…); check the wiki's api: URL in the config"
+    )
+    assert (len(server.requests), sleeps) == (1, [])
+
+
+def test_requests_carry_exactly_the_parameters_asked_for(serve) -> None:
+    """Nothing added behind wikimon's back (no meta=userinfo, uiprop or continue=)."""
+    server = serve(Reply())
+    client(server.url, []).call(action="query", prop="info", titles="A|B", curtimestamp="1")
+    (request,) = server.requests
+    assert request["params"] == {
+        "action": "query", "prop": "info", "titles": "A|B", "curtimestamp": "1",
+        "format": "json", "formatversion": "2", "maxlag": "5",
+    }  # fmt: skip
+
+
 def test_refused_connection_is_retried_then_a_wiki_error() -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -403,6 +426,20 @@ def test_malformed_retry_after_on_a_lagged_answer_is_retried(serve) -> None:
     result = client(server.url, sleeps, max_tries=3, backoff=1).call(action="query")
     assert result == OK_BODY
     assert sleeps == [5]  # the lag default, not a traceback from mwclient
+
+
+def test_lagged_answers_without_retry_after_wait_the_lag_default(serve) -> None:
+    server = serve(Reply(200, LAGGED, {"X-Database-Lag": "7"}))
+    sleeps: list[float] = []
+    with pytest.raises(WikiError) as error:
+        client(server.url, sleeps, max_tries=3, backoff=1).call(action="query")
+    assert str(error.value) == (
+        f"{server.url}: database lag (malformed Retry-After) after 3 tries; "
+        "is the wiki reachable? Try again later"
+    )
+    assert sleeps == [5, 5]
+    assert len(server.requests) == 3
+    assert_polite(server)
 
 
 # --- answers of the wrong shape, through the CLI: one line, nothing stored ---------------------

@@ -1,9 +1,14 @@
-"""A polite MediaWiki API client on top of mwclient.
+"""A polite MediaWiki API client on top of mwclient's public API.
 
 Politeness, as Wikimedia's API etiquette asks: a User-Agent naming wikimon and how to
 reach its operator, ``maxlag=5`` on every request (mwclient only sends it to index.php),
 Retry-After honoured, exponential backoff on 429 and 5xx, and at most 50 revisions with
 content per request. Everything that goes wrong ends as a one-line :class:`WikiError`.
+
+mwclient sends each request (``Site.raw_api``, GET) over a ``requests.Session`` built here,
+with its own retries switched off: it backs off linearly, ignores Retry-After on 5xx and
+does not retry 429, so this module retries lag, 429, 5xx, timeouts and connection errors
+itself, with one count of tries per request.
 
 The shape of every answer is checked here, once: what leaves this module (the ``query``
 part of a result, page dicts, :class:`~storage.Revision` objects) has the keys and types
@@ -17,15 +22,15 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import mwclient
 import mwclient.errors
-import mwclient.sleep
 import requests
 
 from storage import Revision
@@ -39,6 +44,7 @@ REVISION_PROPS = "ids|timestamp|flags|comment|user|userid|size|sha1|content"
 BATCH = 50  # titles per prop=info request, and revisions with content per request
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _NOT_AN_API = "check the wiki's api: URL in the config"
+_LAG_DEFAULT = 5.0  # seconds to wait on a lagged answer whose Retry-After is malformed
 
 
 @dataclass(frozen=True)
@@ -53,38 +59,6 @@ def user_agent(contact: str) -> str:
     return f"wikimon/{__version__} ({contact})"
 
 
-class _BackoffSleeper(mwclient.sleep.Sleeper):
-    """mwclient's retry counter with exponential backoff and jitter; ``min_time`` is the
-    server's Retry-After, which always wins over a shorter backoff."""
-
-    def __init__(self, args: Any, policy: RetryPolicy, sleep: Callable[[float], None]):
-        super().__init__(args, policy.max_tries - 1, policy.backoff, lambda *a: None)
-        self.policy = policy
-        self._sleep = sleep
-
-    def sleep(self, min_time: float = 0) -> None:
-        self.retries += 1
-        if self.retries > self.max_retries:
-            raise mwclient.errors.MaximumRetriesExceeded(self, self.args)
-        delay = self.policy.backoff * 2 ** (self.retries - 1)
-        delay *= random.uniform(0.8, 1.2)  # spread retries of many clients
-        self._sleep(max(min(delay, self.policy.max_delay), float(min_time or 0)))
-
-
-class _BackoffSleepers(mwclient.sleep.Sleepers):
-    """Hands mwclient the sleeper of the request in progress, so that lag retries (which
-    mwclient handles) and 429/5xx/network retries (ours) share one count of tries."""
-
-    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None]):
-        super().__init__(policy.max_tries - 1, policy.backoff)
-        self.policy = policy
-        self.sleep = sleep
-        self.current: _BackoffSleeper | None = None
-
-    def make(self, args: Any = None) -> _BackoffSleeper:
-        return self.current or _BackoffSleeper(args, self.policy, self.sleep)
-
-
 class WikiClient:
     """Read-only access to one wiki's api.php."""
 
@@ -94,93 +68,136 @@ class WikiClient:
         contact: str,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
-    ):
+    ) -> None:
         parts = urlsplit(api_url)
         self.api_url = api_url
         self.policy = policy or RetryPolicy()
+        # time.sleep looked up now, not when this module was imported
+        self._sleep: Callable[[float], None] = sleep or time.sleep
+        self._last = threading.local()  # .response: the last HTTP answer of this thread
+        session = requests.Session()
+        # Exactly our User-Agent: clients_useragent would append mwclient's own product token.
+        session.headers["User-Agent"] = user_agent(contact)
+        # mwclient's exceptions for a lagged answer carry no response: keep it for Retry-After.
+        session.hooks["response"].append(self._keep)
         path = parts.path[: -len("api.php")] if parts.path.endswith("api.php") else "/"
-        self.site = mwclient.Site(
+        self.site: Any = mwclient.Site(
             parts.netloc,
             path=path or "/",
             scheme=parts.scheme or "https",
+            pool=session,
+            max_retries=0,  # its retries ignore Retry-After and skip 429: _request retries
+            retry_timeout=0,
             do_init=False,  # its siteinfo request would go out without maxlag
             connection_options={"timeout": self.policy.timeout},
         )
-        # Exactly our User-Agent: mwclient would append its own product token.
-        self.site.connection.headers["User-Agent"] = user_agent(contact)
-        # time.sleep looked up now, not when this module was imported
-        self.site.sleepers = _BackoffSleepers(self.policy, sleep or time.sleep)
 
     # -- requests ------------------------------------------------------------------------------
 
-    def call(self, **params: Any) -> dict[str, Any]:
+    def call(self, *, action: str, **params: Any) -> dict[str, Any]:
         """One API request (GET, JSON, formatversion 2, maxlag=5), retried politely."""
         data = {"format": "json", "formatversion": "2", "maxlag": "5", **params}
-        sleepers = self.site.sleepers
-        sleeper = sleepers.make(data)
-        sleepers.current = sleeper
         try:
-            body = self._request(data, sleeper)
+            return self._decode(self._request(action, data))
         finally:
-            sleepers.current = None
-        return self._decode(body)
+            self._last.response = None  # a page of revisions is not kept until the next call
 
-    def _request(self, data: dict[str, Any], sleeper: _BackoffSleeper) -> str:
+    def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last.response = response
+
+    def _last_response(self) -> requests.Response | None:
+        response: requests.Response | None = getattr(self._last, "response", None)
+        return response
+
+    def _request(self, action: str, data: dict[str, Any]) -> Any:
+        """The decoded JSON of a successful answer, after as many tries as it takes.
+
+        ``Site.raw_api``, not ``Site.get``/``Site.api``: those add ``meta=userinfo``,
+        ``uiprop`` and ``continue=`` to every query (other requests than wikimon's own), and
+        their error handling trips over malformed answers (an ``error`` that is a string, a
+        ``query`` that is not an object) before ``_decode`` could name what is wrong.
+        """
+        tries = 0
         while True:
+            tries += 1
+            self._last.response = None
             try:
-                return self.site.raw_call("api", data, retry_on_error=False, http_method="GET")
+                # retry_on_error=False: else mwclient logs "Retrying in a moment", then raises
+                return self.site.raw_api(action, "GET", False, **data)
             except requests.HTTPError as error:
                 response = error.response
                 status = response.status_code if response is not None else 0
                 if status == 429 or 500 <= status <= 599:
-                    self._wait(sleeper, f"HTTP {status}", _retry_after(response))
+                    self._wait(tries, f"HTTP {status}", _retry_after(response))
                     continue
                 raise WikiError(
                     f"{self.api_url} answered HTTP {status}; check the api: URL in the config"
                 ) from None
             except requests.Timeout as error:  # before ConnectionError: ConnectTimeout is both
                 self._wait(
-                    sleeper,
+                    tries,
                     f"timed out ({type(error).__name__}; http: timeout is "
                     f"{self.policy.timeout:g} s)",
                     0,
                 )
             except requests.ConnectionError as error:
-                self._wait(sleeper, f"cannot connect ({type(error).__name__})", 0)
+                self._wait(tries, f"cannot connect ({type(error).__name__})", 0)
             except mwclient.errors.MaximumRetriesExceeded:
-                raise WikiError(
-                    f"{self.api_url} reports replication lag above 5 s after "
-                    f"{_tries(self.policy.max_tries)}; try again later"
-                ) from None
-            except requests.RequestException as error:
+                # max_retries=0: mwclient gives up at once on an answer it would sleep on and
+                # retry -- a lagged one (x-database-lag), whose Retry-After it has read as an
+                # int already, or a status it neither returns nor raises for (1xx, 3xx, 2xx
+                # other than 200): retried here as a lag, on the same count of tries.
+                response = self._last_response()
+                retry_after = int(response.headers["Retry-After"]) if _lagged(response) else 0
+                self._wait_for_lag(tries, retry_after)
+            except (mwclient.errors.InvalidResponse, mwclient.errors.APIDisabledError):
+                response = self._last_response()
+                raise self._not_json(response.text if response is not None else "") from None
+            except requests.RequestException as error:  # before ValueError: InvalidURL is both
                 raise WikiError(f"{self.api_url}: request failed ({error})") from None
             except (TypeError, ValueError):
-                # mwclient's int() of a lagged answer's Retry-After: the header is malformed
-                self._wait(sleeper, "database lag (malformed Retry-After)", 5)
+                # mwclient int()s a lagged answer's Retry-After before it gives up on it: a
+                # malformed header raises this instead of MaximumRetriesExceeded.
+                self._wait(tries, "database lag (malformed Retry-After)", _LAG_DEFAULT)
 
-    def _wait(self, sleeper: _BackoffSleeper, reason: str, retry_after: float) -> None:
-        if sleeper.retries < sleeper.max_retries:
-            log.warning("%s: %s; retrying (try %d)", self.api_url, reason, sleeper.retries + 2)
-        try:
-            sleeper.sleep(retry_after)
-        except mwclient.errors.MaximumRetriesExceeded:
+    def _delay(self, tries: int, retry_after: float) -> float:
+        """Seconds to wait after failed try number ``tries``: exponential backoff with
+        jitter, capped at max_delay; the server's Retry-After wins over a shorter one."""
+        delay = self.policy.backoff * 2.0 ** (tries - 1)
+        delay *= random.uniform(0.8, 1.2)  # spread retries of many clients
+        return max(min(delay, self.policy.max_delay), float(retry_after or 0))
+
+    def _wait(self, tries: int, reason: str, retry_after: float) -> None:
+        if tries >= self.policy.max_tries:
             raise WikiError(
                 f"{self.api_url}: {reason} after {_tries(self.policy.max_tries)}; "
                 "is the wiki reachable? Try again later"
-            ) from None
+            )
+        log.warning("%s: %s; retrying (try %d)", self.api_url, reason, tries + 1)
+        self._sleep(self._delay(tries, retry_after))
+
+    def _wait_for_lag(self, tries: int, retry_after: float) -> None:
+        # no warning of ours: mwclient has logged "Database lag exceeds max lag" already
+        if tries >= self.policy.max_tries:
+            raise WikiError(
+                f"{self.api_url} reports replication lag above 5 s after "
+                f"{_tries(self.policy.max_tries)}; try again later"
+            )
+        self._sleep(self._delay(tries, retry_after))
 
     def _malformed(self, what: str) -> WikiError:
         return WikiError(f"{self.api_url} answered {what}; {_NOT_AN_API}")
 
-    def _decode(self, body: str) -> dict[str, Any]:
-        try:
-            result = json.loads(body)
-        except ValueError:
-            snippet = body[:60].strip().replace("\n", " ")
-            raise WikiError(
-                f"{self.api_url} did not answer with MediaWiki API JSON (it sent {snippet!r}…); "
-                f"{_NOT_AN_API}"
-            ) from None
+    def _not_json(self, body: str) -> WikiError:
+        snippet = body[:60].strip().replace("\n", " ")
+        return WikiError(
+            f"{self.api_url} did not answer with MediaWiki API JSON (it sent {snippet!r}…); "
+            f"{_NOT_AN_API}"
+        )
+
+    def _decode(self, result: Any) -> dict[str, Any]:
+        """The checked top level of an answer: an API error, warnings, query, continue."""
+        result = _plain(result)  # raw_api decodes objects as OrderedDicts; their repr is logged
         if not isinstance(result, dict):
             raise WikiError(f"{self.api_url} answered JSON that is not an API result")
         if "error" in result:
@@ -235,7 +252,7 @@ class WikiClient:
         result = self.call(
             action="query", prop="info", curtimestamp="1", **{key: "|".join(map(str, values))}
         )
-        query = result.get("query", {})
+        query: dict[str, Any] = result.get("query", {})  # _decode: an object if present
         if isinstance(query, dict) and _TIMESTAMP.match(str(result.get("curtimestamp", ""))):
             query["curtimestamp"] = result["curtimestamp"]  # the wiki's clock, for last_poll
         pages = query.setdefault("pages", [])
@@ -466,6 +483,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with plain dicts for the OrderedDicts raw_api decodes JSON objects to."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _show(value: Any) -> str:
     """A short one-line rendering of part of an answer, for error messages."""
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -474,6 +500,11 @@ def _show(value: Any) -> str:
 
 def _tries(n: int) -> str:
     return f"{n} tr{'y' if n == 1 else 'ies'}"
+
+
+def _lagged(response: requests.Response | None) -> TypeGuard[requests.Response]:
+    """Whether ``response`` is MediaWiki's answer to a request whose maxlag was exceeded."""
+    return response is not None and bool(response.headers.get("x-database-lag"))
 
 
 def _retry_after(response: requests.Response | None) -> float:

@@ -1,29 +1,19 @@
-"""Shared fixtures. MediaWiki fixtures live in mediawiki_fixtures.py (imported here once)."""
+"""Fixtures of every test: a database, the CLI in-process, wikimon as a process; under CI
+(WIKIMON_REQUIRE_ALL=1) a skipped test fails. Services (MediaWiki, SMTP) are the
+integration tests' own fixtures (integration/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mediawiki_fixtures import mediawiki, mediawiki_golden  # noqa: F401
-from smtp_fixtures import smtp_server  # noqa: F401
+from helpers import WIKIMON
 
 from monitor.cli import cli
 from storage import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-CORPUS = DATA / "corpus"
-SAMPLE_HISTORY = ROOT / "samples" / "history.xml.xz"
-WIKIMON = [sys.executable, "-m", "monitor"]
 
 
 @pytest.fixture
@@ -69,40 +59,6 @@ def wikimon_process(tmp_path: Path):
         )  # fmt: skip
 
     return start
-
-
-def read_db(db: Path, sql: str) -> int:
-    """One number from a database another process is writing (0 until it has it)."""
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute(sql).fetchone()
-    except sqlite3.OperationalError:  # not created yet, or no such table yet
-        return 0
-    return row[0] if row and row[0] is not None else 0
-
-
-def kill_when(proc: subprocess.Popen, db: Path, sql: str, at_least: int) -> int:
-    """kill -9 ``proc`` as soon as ``sql`` reads at least ``at_least`` in ``db``; returns
-    the reading. Fails if the process ends first or makes no progress in two minutes."""
-    deadline = time.monotonic() + 120
-    try:
-        while (value := read_db(db, sql)) < at_least:
-            assert proc.poll() is None, f"finished before it could be killed: {proc.communicate()}"
-            assert time.monotonic() < deadline, "made no progress"
-            time.sleep(0.01)
-        assert proc.poll() is None, "finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
-    return value
-
-
-def copy_sample(tmp_path: Path) -> Path:
-    target = tmp_path / SAMPLE_HISTORY.name
-    shutil.copy(SAMPLE_HISTORY, target)
-    return target
 
 
 @pytest.hookimpl(hookwrapper=True)

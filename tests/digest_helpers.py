@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_sample
-from mediawiki_fixtures import write_export
+from exports import write_export
+from helpers import copy_sample
 
 from monitor.cli import cli
 

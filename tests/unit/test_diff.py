@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import CASES
 
 from monitor.core.diff import diff_facts, diff_wikitext
 from monitor.core.facts import CHANGE_KINDS, Change, Facts, FieldFacts, Figure, Item
 
-CASES = Path(__file__).parent / "cases" / "diff"
+DIFF_CASES = CASES / "diff"
 
 
 # -- hand-made facts ------------------------------------------------------------------------
@@ -409,7 +410,7 @@ def test_records_serialise():
 
 
 def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
+    return sorted(p for p in DIFF_CASES.iterdir() if p.is_dir())
 
 
 def _params() -> list:

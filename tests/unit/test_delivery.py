@@ -9,12 +9,10 @@ from pathlib import Path
 
 from digest_helpers import (
     Sample,
-    digest_rows,
     sample_fixture,  # noqa: F401
     sample_template_fixture,  # noqa: F401
     write_config,
 )
-from smtp_fixtures import SmtpServer
 
 from monitor.config import load_config
 from monitor.delivery.daemon import Daemon
@@ -23,63 +21,6 @@ from storage import Store, format_time, parse_time
 from storage import digests as digest_log
 
 DAY = ("2024-12-04", "2024-12-05")
-
-
-def smtp_config(tmp_path: Path, server: SmtpServer) -> Path:
-    return write_config(
-        tmp_path / "wikimon.yaml",
-        f"smtp:\n  host: 127.0.0.1\n  port: {server.port}\n  tls: none\n  timeout: 10\n",
-    )
-
-
-def test_recipients_refused_for_now_get_it_later_and_only_they(
-    sample: Sample, run, tmp_path: Path, db_path: Path, smtp_server: SmtpServer
-) -> None:
-    handler = smtp_server.handler
-    handler.rcpt_replies = {
-        "grey@example.org": "450 4.2.0 greylisted, try again",
-        "gone@example.org": "550 5.1.1 no such user",
-    }
-    config = smtp_config(tmp_path, smtp_server)
-    to = ["ok@example.org", "grey@example.org", "gone@example.org"]
-    args = ["digest", "--since", DAY[0], "--until", DAY[1]]
-    for address in to:
-        args += ["--to", address]
-    result = run(*args, config=config)
-    assert result.exit_code == 1
-    (line,) = result.stderr.splitlines()
-    assert "gone@example.org refused it for good (550 5.1.1 no such user)" in line
-    assert "grey@example.org refused it for now (will retry)" in line
-    assert [m.rcpt_tos for m in smtp_server.received] == [["ok@example.org"]]
-    (row,) = digest_rows(db_path)
-    assert row["sent_at"] is None and row["recipients"] == '["grey@example.org"]'
-
-    handler.rcpt_replies = {}  # the greylisting is over
-    result = run("digest", "--name", "daily", config=config)
-    assert result.exit_code == 0, result.output
-    assert [m.rcpt_tos for m in smtp_server.received] == [
-        ["ok@example.org"],
-        ["grey@example.org"],
-    ]
-    assert smtp_server.received[0].data == smtp_server.received[1].data  # the same message
-    assert digest_rows(db_path)[0]["sent_at"] is not None
-
-
-def test_a_message_refused_for_good_is_not_retried(
-    sample: Sample, run, tmp_path: Path, db_path: Path, smtp_server: SmtpServer
-) -> None:
-    smtp_server.handler.data_reply = "554 5.6.0 message content rejected"
-    config = smtp_config(tmp_path, smtp_server)
-    result = run("digest", "--since", DAY[0], "--until", DAY[1], "--to", "a@example.org",
-                 config=config)  # fmt: skip
-    assert result.exit_code == 1
-    assert "554 5.6.0 message content rejected" in result.stderr
-    assert "(will retry)" not in result.stderr
-    (row,) = digest_rows(db_path)
-    assert row["failed_at"] and row["sent_at"] is None
-    smtp_server.handler.data_reply = None
-    result = run("digest", "--name", "daily", config=config)
-    assert "554" not in result.output and not smtp_server.received  # not tried again
 
 
 def test_a_restart_after_a_sent_digest_does_not_send_another(tmp_path: Path) -> None:

@@ -13,14 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import CASES, SEED
 from mwparserfromhell.parser import ParserError
 
 from monitor.core import catalogue, extract, numbers, render
 from monitor.core.extract import KIA_MARKER, extract_facts, field_facts, find_infobox
 
-CASES_DIR = Path(__file__).resolve().parent / "cases" / "extract"
+CASES_DIR = CASES / "extract"
 CASES = sorted(CASES_DIR.glob("*.wikitext"))
-SEED = Path(__file__).resolve().parent / "data" / "2024_Syrian_opposition_offensives.wikitext"
 
 
 def test_there_are_enough_cases():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CORPUS, SAMPLE_HISTORY, kill_when
-from mediawiki_fixtures import write_export
+from exports import write_export
+from helpers import CORPUS, SAMPLE_HISTORY, change_log
 
 from monitor.analysis import _identity_revert
 from monitor.sources.xmldump import read_dump
@@ -44,15 +44,6 @@ def export_of(path: Path, revisions: list[Revision]) -> Path:
             for r in revisions
         ],
     )
-
-
-def change_log(db: Path) -> list[dict]:
-    store = Store(db)
-    try:
-        (page,) = store.pages()
-        return changelog.changes(store, page)
-    finally:
-        store.close()
 
 
 def test_identity_reverts_within_fifteen_revisions():
@@ -178,56 +169,6 @@ def test_diff_two_files_and_reanalyze(run, db_path, tmp_path):
     assert result.exit_code == 0
     assert f"190 revisions analysed, {len(before)} changes" in result.output
     assert change_log(db_path) == before
-
-
-_ANALYSE = """
-import sys
-from monitor.analysis import analyze_page
-from storage import Store
-store = Store(sys.argv[1])
-(page,) = store.pages()
-analyze_page(store, page)
-"""
-
-
-def test_concurrent_analyses_record_each_change_once(run, db_path, tmp_path):
-    import subprocess
-    import sys
-
-    full_db = tmp_path / "full.db"
-    run("import", str(SAMPLE_HISTORY), db=full_db)
-    expected = change_log(full_db)
-    # store the revisions without their analysis, then analyse from three processes at once
-    run("import", str(SAMPLE_HISTORY))
-    store = Store(db_path)
-    (page,) = store.pages()
-    with store.transaction():
-        changelog.reset(store, page)
-    store.close()
-    procs = [
-        subprocess.Popen([sys.executable, "-c", _ANALYSE, str(db_path)], stderr=subprocess.PIPE)
-        for _ in range(3)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err.decode()
-    assert change_log(db_path) == expected
-
-
-def test_an_interrupted_analysis_is_finished_by_the_next_command(
-    run, db_path, tmp_path, wikimon_process
-):
-
-    big = CORPUS / "dev" / "history-big.xml.xz"
-    proc = wikimon_process("--db", str(db_path), "import", str(big))
-    analysed = kill_when(proc, db_path, "SELECT analyzed FROM analysis_state", 200)
-    assert 200 <= analysed < 1396
-    # the same import again adds no revision, but finishes the change log
-    again = run("import", str(big))
-    assert "0 revisions added, 1396 already stored" in again.output
-    full_db = tmp_path / "full.db"
-    run("import", str(big), db=full_db)
-    assert change_log(db_path) == change_log(full_db)
 
 
 def test_a_new_analysis_version_redoes_the_change_log(run, db_path, monkeypatch):

@@ -20,14 +20,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+
+from helpers import ROOT
 
 from monitor.core.diff import diff_wikitext
 from monitor.core.facts import Change
 from monitor.sources.xmldump import read_dump
 from storage import Revision
 
-ROOT = Path(__file__).resolve().parent.parent
 HISTORY = ROOT / "samples" / "history.xml.xz"
 GOLD = ROOT / "tests" / "data" / "corpus" / "dev" / "gold.jsonl"
 

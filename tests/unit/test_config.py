@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_HISTORY
+from helpers import ROOT, SAMPLE_HISTORY
 
 from monitor.config import load_config
 

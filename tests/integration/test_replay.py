@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-from conftest import CORPUS, SAMPLE_HISTORY
+from helpers import CORPUS, SAMPLE_HISTORY
 
 from monitor.core.extract import extract_facts
 from storage import Store

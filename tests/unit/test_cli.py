@@ -7,7 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE_HISTORY
+from helpers import ROOT, SAMPLE_HISTORY
 
 from monitor.cli import cli
 

@@ -8,43 +8,9 @@ import json
 import lzma
 
 import pytest
-from conftest import CORPUS, SAMPLE_HISTORY, kill_when
+from helpers import REAL, SAMPLE_HISTORY, counts, revisions_in
 
-from monitor.sources.xmldump import read_dump
-from storage import Revision, Store
-
-REAL = CORPUS / "real"
-BIG_HISTORY = CORPUS / "dev" / "history-big.xml.xz"
-
-# file -> (pages, revisions) it must store
-REAL_EXPORTS = {
-    "dewiki_history_sample/Bz2Test.xml.bz2": (87, 846),
-    "enwiki_anarchism_history/large.xml.lzma": (1, 15180),
-    "enwiki_articles_gensim/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2": (
-        206,
-        206,
-    ),  # fmt: skip
-    "frwiki_history_dbpedia/frwiki-20220101-pages-articles.xml.bz2": (2, 83),
-    "pywikibot_xml/article-pear-0.10.xml": (1, 1),
-    "pywikibot_xml/article-pear.xml": (1, 4),
-    "pywikibot_xml/article-pyrus.xml": (1, 6),
-    "pywikibot_xml/pair-0.10.xml": (2, 4),
-    "simplewiki_refinery/MediawikiDumperOutputTest.Simplewiki.Sample.xml": (2, 33),
-}
-
-
-def revisions_in(path) -> list[Revision]:
-    return [item for item in read_dump(path) if isinstance(item, Revision)]
-
-
-def counts(db_path) -> tuple[int, int]:
-    store = Store(db_path)
-    try:
-        pages = store.conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-        revs = store.conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
-        return pages, revs
-    finally:
-        store.close()
+from storage import Store
 
 
 def test_sample_history_imports_and_reimport_adds_nothing(run, db_path):
@@ -68,60 +34,6 @@ def test_sample_history_flags_its_revision_deleted_revision(run, db_path):
     result = run("wikitext", "2024 Syrian opposition offensives", "--rev", str(hidden[0].revid))
     assert result.exit_code == 1
     assert "revision-deleted" in result.output and "Traceback" not in result.output
-
-
-@pytest.mark.slow
-def test_big_history_round_trips_byte_for_byte(run, db_path):
-    result = run("import", str(BIG_HISTORY))
-    assert result.exit_code == 0, result.output
-    assert "1396 revisions added" in result.output
-    title = "2024 Syrian opposition offensives"
-    checked = 0
-    for revision in revisions_in(BIG_HISTORY):
-        if revision.texthidden:
-            continue
-        out = run("wikitext", title, "--rev", str(revision.revid))
-        assert out.exit_code == 0
-        assert out.stdout_bytes == revision.text.encode("utf-8"), revision.revid
-        assert hashlib.sha1(out.stdout_bytes).hexdigest() == revision.sha1
-        checked += 1
-    assert checked == 1395
-    # the whole history fits in well under a megabyte
-    assert db_path.stat().st_size < 1_000_000
-
-
-def test_wikitext_subprocess_prints_exact_bytes(wikimon_process, tmp_path):
-    db = tmp_path / "w.db"
-    assert wikimon_process("--db", str(db), "import", str(SAMPLE_HISTORY)).wait() == 0
-    proc = wikimon_process("--db", str(db), "wikitext", "2024 Syrian opposition offensives")
-    out, err = proc.communicate()
-    assert proc.returncode == 0, err
-    seed = (CORPUS.parent / "2024_Syrian_opposition_offensives.wikitext").read_bytes()
-    assert out == seed  # the last revision is the real article, with no newline added
-
-
-@pytest.mark.parametrize("name", sorted(REAL_EXPORTS))
-def test_real_exports_import(run, db_path, name):
-    path = REAL / name
-    result = run("import", str(path))
-    expected_pages, expected_revisions = REAL_EXPORTS[name]
-    assert counts(db_path) == (expected_pages, expected_revisions)
-    if name.startswith("dewiki"):
-        # one corrupt byte sequence repeated in every revision of one page
-        assert result.exit_code == 1
-        assert f"{path}:33307 (byte 2514148): invalid UTF-8 byte 0xD1" in result.output
-        assert "'Utjeha'" in result.output
-    else:
-        assert result.exit_code == 0, result.output
-    stored = Store(db_path)
-    for page in stored.pages()[:3]:
-        for meta in list(stored.revisions(page))[:5]:
-            text = stored.text(page, meta.revid)
-            assert (
-                text is None
-                or hashlib.sha1(text).hexdigest() == meta.sha1
-                or name.startswith("dewiki")
-            )
 
 
 def test_suppressed_user_and_comment_are_flagged(run, db_path):
@@ -211,22 +123,6 @@ def test_missing_file_and_not_xml(run, db_path, tmp_path):
     assert result.exit_code == 1 and f"{junk}:1:" in result.output
 
 
-@pytest.mark.slow
-def test_kill_9_during_import_then_rerun_completes(wikimon_process, tmp_path):
-    db = tmp_path / "k.db"
-    proc = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
-    kill_when(proc, db, "SELECT COUNT(*) FROM revisions", 300)
-    assert 300 <= counts(db)[1] < 1396
-    rerun = wikimon_process("--db", str(db), "import", str(BIG_HISTORY))
-    out, err = rerun.communicate()
-    assert rerun.returncode == 0, err
-    assert counts(db) == (1, 1396)
-    store = Store(db)
-    page = store.pages()[0]
-    for revision in revisions_in(BIG_HISTORY)[::50]:
-        assert store.text(page, revision.revid) == revision.text.encode()
-
-
 def test_wiki_option_and_configured_host(run, db_path, tmp_path):
     assert run("import", "--wiki", "mirror", str(SAMPLE_HISTORY)).exit_code == 0
     config = tmp_path / "config.yaml"
@@ -236,34 +132,6 @@ def test_wiki_option_and_configured_host(run, db_path, tmp_path):
     assert "(en)" in result.output  # matched by the export's host, not its dbname
     assert [p.wiki for p in Store(db_path).pages()] == ["mirror"]
     assert [p.wiki for p in Store(other).pages()] == ["en"]
-
-
-def test_progress_bar_on_a_terminal_only(tmp_path):
-    """On a terminal `import` draws a progress bar on stderr; in a pipe it prints none."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    db = tmp_path / "p.db"
-    command = [sys.executable, "-m", "monitor", "--db", str(db), "import", str(SAMPLE_HISTORY)]
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, cwd=tmp_path)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait() == 0
-    os.close(leader)
-    assert b"history.xml.xz" in seen and b"100%" in seen
-    piped = subprocess.run(command, capture_output=True, cwd=tmp_path)
-    assert piped.returncode == 0 and b"%" not in piped.stderr
 
 
 def _export(title: str, revisions: list[tuple[int, str]], redirect: str | None = None) -> str:

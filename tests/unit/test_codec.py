@@ -1,8 +1,6 @@
-from pathlib import Path
+from helpers import SEED
 
 from storage import codec
-
-SEED = Path(__file__).parent / "data" / "2024_Syrian_opposition_offensives.wikitext"
 
 
 def test_keyframe_and_delta_round_trip():

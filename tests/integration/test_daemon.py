@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import read_db
+from helpers import read_db
 from mediawiki_fixtures import ARTICLE, TestWiki
 from smtp_fixtures import SmtpServer
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, kill_when
+from helpers import DATA, kill_when
 from mediawiki_fixtures import (
     ARTICLE,
     LONG_HISTORY,

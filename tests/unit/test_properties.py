@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import mwparserfromhell
+from helpers import SEED as SEED_PATH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,9 +26,7 @@ from monitor.core.diff import diff_wikitext
 from monitor.core.extract import extract_facts, find_infobox, infobox_params
 from monitor.core.numbers import MAX_FIGURE
 
-SEED = (Path(__file__).parent / "data" / "2024_Syrian_opposition_offensives.wikitext").read_text(
-    encoding="utf-8"
-)
+SEED = SEED_PATH.read_text(encoding="utf-8")
 _SPAN = find_infobox(SEED)
 assert _SPAN is not None
 HEAD, TAIL = SEED[: _SPAN.start], SEED[_SPAN.end :]

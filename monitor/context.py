@@ -6,7 +6,7 @@ import difflib
 import sqlite3
 from pathlib import Path
 
-from storage import Page, Store, StoreError
+from storage import Clock, Page, Store, StoreError, system_clock
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
@@ -18,7 +18,15 @@ from .sources.titles import normalize_title
 class Context:
     """What every command needs: the config and, lazily, the store."""
 
-    def __init__(self, config_path: str | None, db_path: str | None, config: Config | None = None):
+    def __init__(
+        self,
+        config_path: str | None,
+        db_path: str | None,
+        config: Config | None = None,
+        *,
+        clock: Clock = system_clock,
+    ):
+        self.clock = clock  # "now", for everything the command or job does
         self.config_path = config_path
         self.db_override = db_path
         self._config: Config | None = config
@@ -48,7 +56,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._store = Store(self.db_path)
+            self._store = Store(self.db_path, clock=self.clock)
             if not must_exist:
                 self.sync_config(self._store)
         return self._store
@@ -65,7 +73,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._reader = Store(self.db_path, readonly=True)
+            self._reader = Store(self.db_path, readonly=True, clock=self.clock)
         return self._reader
 
     def bring_up_to_date(self, pages: list[Page] | None = None) -> list[Page]:
@@ -83,7 +91,7 @@ class Context:
                 self.analyze(page)
             return []
         try:
-            writer = Store(self.db_path, busy_timeout=0)
+            writer = Store(self.db_path, busy_timeout=0, clock=self.clock)
         except StoreError:
             return lagging  # e.g. a read-only file system
         try:

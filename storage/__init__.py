@@ -5,6 +5,7 @@ from .models import (
     TIME_FORMAT,
     AnalysisState,
     ChangeRow,
+    Clock,
     DigestRow,
     Page,
     Revert,
@@ -17,14 +18,16 @@ from .models import (
     parse_time,
     sha1_base36_to_hex,
     sha1_hex,
+    system_clock,
     up_to,
 )
-from .store import RevisionWriter, Store, StoreError, utcnow
+from .store import RevisionWriter, Store, StoreError
 
 __all__ = [
     "MAX_REVID",
     "TIME_FORMAT",
     "AnalysisState",
+    "Clock",
     "ChangeRow",
     "DigestRow",
     "Page",
@@ -41,6 +44,6 @@ __all__ = [
     "parse_time",
     "sha1_base36_to_hex",
     "sha1_hex",
+    "system_clock",
     "up_to",
-    "utcnow",
 ]

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from .models import DigestRow
-from .store import Store, utcnow
+from .store import Store
 
 
 def last_window_end(store: Store, name: str) -> str | None:
@@ -38,7 +38,7 @@ def record(
 ) -> int:
     """Record a digest (inside the caller's transaction); one with nothing to deliver
     (``delivery='none'``) is recorded as sent, so its window is closed."""
-    now = utcnow()
+    now = store.now()
     cursor = store.conn.execute(
         "INSERT INTO digests (name, scheduled, window_start, window_end, recipients, delivery, "
         "subject, message_id, message, created_at, sent_at) "
@@ -71,7 +71,7 @@ def mark_sent(store: Store, digest_id: int) -> None:
         store.conn.execute(
             "UPDATE digests SET sent_at = ?, attempts = attempts + 1, last_error = NULL, "
             "next_attempt = NULL WHERE id = ?",
-            [utcnow(), digest_id],
+            [store.now(), digest_id],
         )
 
 
@@ -103,7 +103,7 @@ def give_up(store: Store, digest_id: int, error: str) -> None:
         store.conn.execute(
             "UPDATE digests SET failed_at = ?, attempts = attempts + 1, last_error = ?, "
             "next_attempt = NULL WHERE id = ?",
-            [utcnow(), error, digest_id],
+            [store.now(), error, digest_id],
         )
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
 import sqlite_utils
-
-from .models import format_time
 
 # (name, SQL script). Append only: a released migration never changes.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -192,7 +189,7 @@ def pending_migrations(db: sqlite_utils.Database) -> list[str]:
     return [name for name, _ in MIGRATIONS if name not in done]
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
+def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
     """Apply pending migrations; returns the names of those applied now.
 
     Looks first without a lock (the usual case: nothing to do, and no writer waits on
@@ -210,7 +207,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         applied = []
-        now = format_time(datetime.now(UTC))
         for name in pending_migrations(db):
             for statement in _statements(dict(MIGRATIONS)[name]):
                 conn.execute(statement)

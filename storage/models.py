@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how times are stored: ISO 8601, UTC, to the second
+
+
+Clock = Callable[[], datetime]
+"""What code that needs "now" is given: a function returning an aware datetime. Tests
+pass their own; nothing reads the system clock behind their back."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 MAX_REVID = 2**63 - 1  # above every revision id (SQLite's largest INTEGER)

@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ import sqlite_utils
 from . import codec
 from .migrations import MigrationError, migrate, pending_migrations
 from .models import (
+    Clock,
     Page,
     Revision,
     RevisionRow,
@@ -31,6 +31,7 @@ from .models import (
     WikiRow,
     format_time,
     sha1_hex,
+    system_clock,
 )
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
@@ -68,10 +69,6 @@ def _read_only_file_system(path: Path) -> bool:
         return False
 
 
-def utcnow() -> str:
-    return format_time(datetime.now(UTC))
-
-
 class StoreError(Exception):
     """The database cannot be used: not a wikimon database, unreadable, or damaged."""
 
@@ -91,9 +88,11 @@ class Store:
         *,
         readonly: bool = False,
         busy_timeout: float = 30.0,
+        clock: Clock = system_clock,
     ):
         self.path = Path(path)
         self.readonly = readonly
+        self.clock = clock
         try:
             self._open(busy_timeout)
         except sqlite3.DatabaseError as error:
@@ -151,7 +150,7 @@ class Store:
         # can roll back the last commits, never corrupt the file.
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        migrate(self.db)
+        migrate(self.db, self.now())
         if application_id != APPLICATION_ID:
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.conn.set_authorizer(self._refuse_writes_outside_transactions)
@@ -162,6 +161,10 @@ class Store:
         if action in _WRITES and not self.conn.in_transaction:
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK
+
+    def now(self) -> str:
+        """The time now, as stored (the store's clock)."""
+        return format_time(self.clock())
 
     def close(self) -> None:
         self.conn.close()
@@ -225,7 +228,7 @@ class Store:
     ) -> Page:
         """Record a page by its wiki page id. A new title becomes the current one (unless
         ``rename`` is false: e.g. an old export) and is kept in the title history."""
-        seen_at = seen_at or utcnow()
+        seen_at = seen_at or self.now()
         with self.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO wikis (name) VALUES (?)", [wiki])
             row = conn.execute(
@@ -235,7 +238,7 @@ class Store:
                 cursor = conn.execute(
                     "INSERT INTO pages (wiki, page_id, ns, title, tracked, added_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    [wiki, page_id, ns, title, int(bool(tracked)), utcnow()],
+                    [wiki, page_id, ns, title, int(bool(tracked)), self.now()],
                 )
                 local_id = cursor.lastrowid
             else:
@@ -265,7 +268,7 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE pages SET deleted_at = ?, tracked = 0 WHERE id = ?",
-                [when or utcnow(), page.id],
+                [when or self.now(), page.id],
             )
         return self.page(page.id)
 
@@ -539,11 +542,11 @@ class Store:
     def record_import(self, path: str) -> int:
         with self.transaction():
             return self.conn.execute(
-                "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, utcnow()]
+                "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, self.now()]
             ).lastrowid
 
     def finish_import(self, import_id: int, **fields: Any) -> None:
-        fields.setdefault("finished_at", utcnow())
+        fields.setdefault("finished_at", self.now())
         with self.transaction():
             for name, value in fields.items():
                 self.conn.execute(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from helpers import WIKIMON
 
 from monitor.cli import cli
-from storage import Store
+from storage import Clock, Store
 
 
 @pytest.fixture
@@ -30,19 +30,26 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run(tmp_path: Path, db_path: Path, monkeypatch):
-    """Run the CLI in-process: run("status", "--json") -> click Result (exit_code, output).
+    """Run the CLI in-process: run("status", "--json") -> click Result (exit_code, output);
+    ``clock=`` gives the command its "now".
 
     The working directory is tmp_path, so the checkout's config.yaml is not picked up."""
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 
-    def invoke(*args: str, config: Path | None = None, db: Path | None = db_path):
+    def invoke(
+        *args: str,
+        config: Path | None = None,
+        db: Path | None = db_path,
+        clock: Clock | None = None,
+    ):
         argv = []
         if config is not None:
             argv += ["--config", str(config)]
         if db is not None:
             argv += ["--db", str(db)]
-        return runner.invoke(cli, argv + list(args), catch_exceptions=False)
+        # the command's "now" is ``clock`` (default: the system's)
+        return runner.invoke(cli, argv + list(args), catch_exceptions=False, obj=clock)
 
     return invoke
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from storage import TIME_FORMAT, Page, StoreError
+from storage import TIME_FORMAT, Page, StoreError, system_clock
 
 from .. import __version__
 from ..config import is_address
@@ -70,7 +70,9 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
         format="%(asctime)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    ctx.obj = Context(config_path, db_path)
+    # A test may invoke the group with its clock as obj (CliRunner.invoke(..., obj=clock)).
+    clock = ctx.obj if callable(ctx.obj) else system_clock
+    ctx.obj = Context(config_path, db_path, clock=clock)
     ctx.obj.config  # noqa: B018 - a broken config is reported before any command runs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 
@@ -120,7 +120,7 @@ def test_email(context: Context, address: str) -> None:
     set-up that records nothing."""
     context.store()
     config = context.config
-    now = datetime.now(UTC)
+    now = context.clock()
     week_ago = format_time(now - timedelta(days=7))
     # a quiet week still gets a message: the empty digest
     sample = replace(config.digests[0], send_empty=True)

@@ -28,8 +28,8 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from storage import Clock, format_time, system_clock
 from storage import digests as digest_log
-from storage import format_time
 
 from ..config import Config, DigestConfig
 from ..context import Context
@@ -79,6 +79,7 @@ class Daemon:
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while a job works
     failures: dict[str, int] = field(default_factory=dict)  # wiki -> consecutive failures
     scheduler: BlockingScheduler | None = None
+    clock: Clock = system_clock  # the scheduler keeps real time; the jobs' "now" is this
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ class Daemon:
         with self.busy:
             if self.stopping.is_set():
                 return  # submitted before the signal: nothing new is started after it
-            context = Context(self.config_path, self.db_path, self.config)
+            context = Context(self.config_path, self.db_path, self.config, clock=self.clock)
             try:
                 job(context)
             except WikimonError as error:
@@ -98,7 +99,7 @@ class Daemon:
     def poll(self, wiki: str) -> None:
         def job(context: Context) -> None:
             slack = self.config.poll_jitter + 1
-            outcome = poll_wiki(context, wiki, due_at=datetime.now(UTC), slack=slack)
+            outcome = poll_wiki(context, wiki, due_at=self.clock(), slack=slack)
             if not outcome.checked and not outcome.added and not outcome.failed:
                 return  # nothing tracked on this wiki, or nothing due yet
             for page in outcome.added:
@@ -115,7 +116,7 @@ class Daemon:
             log.warning("%s; attempt %d, next try in %.0f s", outcome.summary(), failures, delay)
             if self.scheduler is not None:
                 self.scheduler.modify_job(
-                    f"poll:{wiki}", next_run_time=datetime.now(UTC) + timedelta(seconds=delay)
+                    f"poll:{wiki}", next_run_time=self.clock() + timedelta(seconds=delay)
                 )
 
         self._work(job)
@@ -182,7 +183,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
-        now = datetime.now(UTC)
+        now = self.clock()
         for wiki in self.config.wikis:
             interval = self.poll_interval(wiki)
             scheduler.add_job(
@@ -222,7 +223,7 @@ class Daemon:
     def missed(self, digest: DigestConfig, now: datetime) -> bool:
         """Was a scheduled time of the digest missed while the daemon was down (its last
         run was made before it)? Then it runs now. Never run: it waits for its schedule."""
-        context = Context(self.config_path, self.db_path, self.config)
+        context = Context(self.config_path, self.db_path, self.config, clock=self.clock)
         try:
             last_run = digest_log.last_scheduled_run(context.store(), digest.name)
         finally:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from storage import DigestRow, Page, format_time, parse_time
 from storage import digests as digest_log
@@ -184,7 +184,7 @@ def make_digest(
     The window is chosen and the digest recorded in one transaction: two processes cannot
     record the same scheduled window twice."""
     store = context.store()
-    now = now or datetime.now(UTC)
+    now = now or context.clock()
     run = DigestRun(digest)
     pages = digest_pages(context, digest)
     for page in pages:
@@ -263,7 +263,7 @@ def deliver_pending(
     store = context.store()
     deliveries = []
     with delivery_lock(context):
-        now = datetime.now(UTC)
+        now = context.clock()
         retry_at = format_time(now + timedelta(seconds=context.config.retry_interval))
         for row in digest_log.pending(store, due_by=format_time(now) if due_only else None):
             if only is not None and row.id not in only:

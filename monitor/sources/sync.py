@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import Page, Store, utcnow
+from storage import Page, Store
 
 from ..errors import InvalidTitle, PageError, WikiError, WikimonError
 from .api import BATCH, WikiClient, revision_from_api
@@ -121,7 +121,7 @@ def add_page(store: Store, client: WikiClient, wiki: str, title: str) -> tuple[P
     page = store.upsert_page(wiki, info["pageid"], info["title"], info["ns"], tracked=True)
     if current is None:
         return page, 0
-    added = store.writer(page).write([current], sync={"last_poll": utcnow(), "last_error": None})
+    added = store.writer(page).write([current], sync={"last_poll": store.now(), "last_error": None})
     return page, added
 
 
@@ -164,7 +164,7 @@ def fetch_newer(
     ``last_poll`` records when the check started (``polled_at``, default now): every
     revision saved before it is stored — what digests rely on to close a window."""
     result = PollResult(page)
-    polled_at = polled_at or utcnow()
+    polled_at = polled_at or store.now()
     latest = store.latest_revision(page)
     writer = store.writer(page)
     if latest is None:
@@ -195,7 +195,7 @@ def poll_pages(
     results = []
     for start in range(0, len(pages), BATCH):
         chunk = pages[start : start + BATCH]
-        asked_at = utcnow()  # before the request: what it cannot have seen is newer
+        asked_at = store.now()  # before the request: what it cannot have seen is newer
         query = client.page_info(pageids=[p.page_id for p in chunk])
         # Better, the wiki's clock when it answered: revisions are dated by it, and digests
         # close their windows at last_poll (less jobs.HORIZON_MARGIN, for replica lag).

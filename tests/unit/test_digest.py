@@ -11,7 +11,6 @@ import email
 import email.policy
 import fnmatch
 import sqlite3
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -391,16 +390,11 @@ def test_the_activity_windows_include_reverts(sample: Sample):
 # -- windows -----------------------------------------------------------------------------------
 
 
-def wait_past(moment: str) -> None:
-    """Sleep until the clock, in whole seconds, is past ``moment``."""
-    while datetime.now(UTC).strftime(TIME_FORMAT) <= moment:
-        time.sleep(0.05)
-
-
 def test_scheduled_windows_chain_across_runs(sample: Sample, run, tmp_path: Path):
     config = write_config(tmp_path / "wikimon.yaml", "digests:\n  - name: d\n    every: 1h\n")
     db = tmp_path / "wikimon.db"
-    assert run("digest", config=config).exit_code == 0
+    now = datetime(2026, 6, 1, 10, 0, 0, tzinfo=UTC)
+    assert run("digest", config=config, clock=lambda: now).exit_code == 0
     (first,) = digest_rows(db)
     start, end = (datetime.strptime(first[k], TIME_FORMAT) for k in ("window_start", "window_end"))
     assert end - start == timedelta(hours=1)  # a first digest covers one period
@@ -416,14 +410,16 @@ def test_scheduled_windows_chain_across_runs(sample: Sample, run, tmp_path: Path
     assert (adhoc["window_start"], adhoc["window_end"]) == DAY
     assert adhoc["recipients"] == '["x@example.org"]'
 
-    for _ in range(2):
-        wait_past(max(r["window_end"] for r in digest_rows(db) if r["scheduled"]))
-        assert run("digest", config=config).exit_code == 0
+    for hours in (1, 3):  # an hour later, then two: every run takes up where the last ended
+        later = now + timedelta(hours=hours)
+        assert run("digest", config=config, clock=lambda later=later: later).exit_code == 0
     scheduled = [r for r in digest_rows(db) if r["scheduled"]]
     assert [r["name"] for r in scheduled] == ["d", "d", "d"]
-    for earlier, later in zip(scheduled, scheduled[1:], strict=False):
-        assert later["window_start"] == earlier["window_end"]
-        assert later["window_start"] < later["window_end"]
+    assert [(r["window_start"], r["window_end"]) for r in scheduled] == [
+        ("2026-06-01T09:00:00Z", "2026-06-01T10:00:00Z"),
+        ("2026-06-01T10:00:00Z", "2026-06-01T11:00:00Z"),
+        ("2026-06-01T11:00:00Z", "2026-06-01T13:00:00Z"),
+    ]
 
 
 def test_chained_windows_say_each_change_once(sample: Sample, tmp_path: Path, db_path: Path):

@@ -15,14 +15,22 @@ def plural(count: int, noun: str) -> str:
 class Describable(Protocol):
     """A change record: a core Change, a stored ChangeRow, a digest's net change."""
 
-    kind: str
-    old: str | None
-    new: str | None
-    item: str | None
-    category: str | None
-    side: str | None
-    old_number: int | None
-    new_number: int | None
+    @property
+    def kind(self) -> str: ...
+    @property
+    def old(self) -> str | None: ...
+    @property
+    def new(self) -> str | None: ...
+    @property
+    def item(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def side(self) -> str | None: ...
+    @property
+    def old_number(self) -> int | None: ...
+    @property
+    def new_number(self) -> int | None: ...
 
 
 def describe(change: Describable) -> str:

@@ -30,15 +30,24 @@ __all__ = [
 class _Record(Protocol):
     """What :func:`record_changes` stores of a change: its columns (a core Change)."""
 
-    field: str
-    kind: str
-    old: str | None
-    new: str | None
-    item: str | None
-    category: str | None
-    side: str | None
-    old_number: int | None
-    new_number: int | None
+    @property
+    def field(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def old(self) -> str | None: ...
+    @property
+    def new(self) -> str | None: ...
+    @property
+    def item(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def side(self) -> str | None: ...
+    @property
+    def old_number(self) -> int | None: ...
+    @property
+    def new_number(self) -> int | None: ...
 
 
 def analysis_state(store: Store, page: Page) -> AnalysisState | None:

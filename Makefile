@@ -1,10 +1,12 @@
 # Two set-up commands (see README): `make demo` and `make test`.
-.PHONY: demo test lint bench
+.PHONY: demo test test-fast lint bench
 demo:
 	bash scripts/demo.sh
 test:
 	bash scripts/test.sh
+test-fast:
+	bash scripts/test-fast.sh
 lint:
-	.venv/bin/ruff check .
+	bash scripts/lint.sh
 bench:
 	bash scripts/bench.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need (Debian packages when run as root,
-# the Python packages into .venv) and runs the whole suite. Extra arguments go to pytest.
+# the Python packages into .venv), runs `make lint`, then the whole suite (tests/unit and
+# tests/integration). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBS="mediawiki php-sqlite3 php-cli php-mbstring php-xml php-intl"
@@ -15,5 +16,5 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 bash scripts/setup-env.sh
-.venv/bin/ruff check .
+bash scripts/lint.sh
 exec .venv/bin/python -m pytest -ra "$@"

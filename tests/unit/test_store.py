@@ -241,3 +241,22 @@ def test_a_write_outside_a_transaction_is_refused_not_lost(tmp_path):
     store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT dbname FROM wikis").fetchall() == [("enwiki",)]
+
+
+def test_a_read_only_store_takes_no_lock_and_writes_nothing(tmp_path):
+    path = tmp_path / "w.db"
+    writer = Store(path)
+    writer.ensure_wiki("enwiki")
+    with writer.transaction():  # held open: a reader opens and reads regardless
+        writer.conn.execute("UPDATE wikis SET dbname = 'enwiki'")
+        reader = Store(path, readonly=True, busy_timeout=0)
+        assert [w.name for w in reader.wikis()] == ["enwiki"]
+    with pytest.raises(StoreError, match="read-only"), reader.transaction():
+        pass
+    with pytest.raises(sqlite3.DatabaseError):
+        reader.conn.execute("UPDATE wikis SET dbname = 'x'")
+    reader.close()
+    writer.close()
+    with pytest.raises(StoreError, match="no such database"):
+        Store(tmp_path / "missing.db", readonly=True)
+    assert not (tmp_path / "missing.db").exists()

@@ -50,6 +50,10 @@ class _Record(Protocol):
     def new_number(self) -> int | None: ...
 
 
+# The columns :func:`changes` selects before the revert marks, as ChangeRow names them.
+_CHANGE_ROW_NAMES = ("revid", "parent_revid", "timestamp", "user", "comment", *CHANGE_COLUMNS)
+
+
 def analysis_state(store: Store, page: Page) -> AnalysisState | None:
     row = store.conn.execute(
         "SELECT version, infobox, analyzed, last_revid, last_timestamp, last_visible_revid "
@@ -116,7 +120,8 @@ def changes(
     field: str | None = None,
 ) -> list[ChangeRow]:
     """Change records oldest first, with their revision's user and comment and revert marks."""
-    where, params = ["c.page = ?"], [page.id]
+    where = ["c.page = ?"]
+    params: list[int | str] = [page.id]
     if since:
         where.append("c.timestamp >= ?")
         params.append(since)
@@ -141,9 +146,10 @@ def changes(
     """
     rows = []
     for row in store.conn.execute(sql, params):
-        *values, reverted_to, reverted, by = row
+        values = dict(zip(_CHANGE_ROW_NAMES, row[:-3], strict=True))
+        reverted_to, reverted, by = row[-3:]
         revert = Revert(reverted_to, tuple(json.loads(reverted))) if reverted_to else None
-        rows.append(ChangeRow(*values, revert=revert, reverted_by=by))
+        rows.append(ChangeRow(**values, revert=revert, reverted_by=by))
     return rows
 
 

@@ -13,14 +13,15 @@ import json
 from typing import Any
 
 from .models import DigestRow
-from .store import Store
+from .store import Store, inserted_id
 
 
 def last_window_end(store: Store, name: str) -> str | None:
     row = store.conn.execute(
         "SELECT MAX(window_end) FROM digests WHERE name = ? AND scheduled", [name]
     ).fetchone()
-    return row[0]
+    end: str | None = row[0]  # MAX(): one row, NULL when there is no digest yet
+    return end
 
 
 def record(
@@ -48,7 +49,7 @@ def record(
             subject, message_id, message, now, now if delivery == "none" else None,
         ],
     )  # fmt: skip
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def pending(store: Store, *, due_by: str | None = None) -> list[DigestRow]:
@@ -112,7 +113,8 @@ def last_scheduled_run(store: Store, name: str) -> str | None:
     row = store.conn.execute(
         "SELECT MAX(created_at) FROM digests WHERE name = ? AND scheduled", [name]
     ).fetchone()
-    return row[0]
+    created: str | None = row[0]  # MAX(): one row, NULL when there is no digest yet
+    return created
 
 
 def history(store: Store, name: str | None = None, limit: int = 20) -> list[DigestRow]:

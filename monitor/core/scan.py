@@ -104,7 +104,9 @@ def _skip(text: str, match: re.Match[str]) -> int:
         return match.end()
     if text[gt - 1] == "/":  # <ref name="x" />
         return gt + 1
-    tag = _TAG_NAME.match(text, pos).group(1).lower()
+    name = _TAG_NAME.match(text, pos)
+    assert name is not None  # ``match`` is an opaque tag's opening: "<" and its name
+    tag = name.group(1).lower()
     patterns = _CLOSE_TAG.get(tag)
     if patterns is None:
         patterns = _CLOSE_TAG[tag] = (
@@ -165,6 +167,7 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
         if token == "{{":
             start = match.start()
             name_match = _TEMPLATE_NAME.match(wikitext, start + 2)
+            assert name_match is not None  # the pattern matches the empty string too
             name = name_match.group()
             found = rank(name) if name.strip() else None
             if found is not None:

@@ -46,6 +46,10 @@ _ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id f
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
+# page id -> (what its history was built from, the history): see Report
+HistoryCache = dict[int, tuple[tuple[object, ...] | None, ArticleHistory]]
+
+
 class NotFound(Exception):
     pass
 
@@ -110,7 +114,7 @@ class Report:
         store: Store,
         config: Config,
         pages: list[Page] | None = None,
-        cache: dict[int, tuple[tuple | None, ArticleHistory]] | None = None,
+        cache: HistoryCache | None = None,
         *,
         live: bool = False,
     ):

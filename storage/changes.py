@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from .models import CHANGE_COLUMNS, AnalysisState, ChangeRow, Page, Revert, RevisionRow
+from .models import (
+    CHANGE_COLUMNS,
+    AnalysisState,
+    ChangeRecord,
+    ChangeRow,
+    Page,
+    Revert,
+    RevisionRow,
+)
 from .store import Store
 
 __all__ = [
-    "CHANGE_COLUMNS",
     "FieldStats",
     "analysis_state",
     "change_count",
@@ -20,34 +26,12 @@ __all__ = [
     "record_changes",
     "record_revert",
     "reset",
+    "revert_count",
     "reverted_by",
     "reverts_to",
     "save_state",
     "stale_pages",
 ]
-
-
-class _Record(Protocol):
-    """What :func:`record_changes` stores of a change: its columns (a core Change)."""
-
-    @property
-    def field(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def old(self) -> str | None: ...
-    @property
-    def new(self) -> str | None: ...
-    @property
-    def item(self) -> str | None: ...
-    @property
-    def category(self) -> str | None: ...
-    @property
-    def side(self) -> str | None: ...
-    @property
-    def old_number(self) -> int | None: ...
-    @property
-    def new_number(self) -> int | None: ...
 
 
 # The columns :func:`changes` selects before the revert marks, as ChangeRow names them.
@@ -74,7 +58,7 @@ def record_changes(
     page: Page,
     revision: RevisionRow,
     compared_with: int | None,
-    changes: Sequence[_Record],
+    changes: Sequence[ChangeRecord],
 ) -> None:
     """Append one revision's change records (inside the caller's transaction)."""
     store.conn.executemany(

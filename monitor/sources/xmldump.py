@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 from xml.parsers import expat
 
-from storage import Revision, sha1_base36_to_hex
+from storage import MAX_REVID, Revision, sha1_base36_to_hex
 
 from ..errors import DumpError
 
@@ -168,7 +168,7 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _BASE36_SHA1 = re.compile(r"[0-9a-z]{1,31}")
 _HEX_SHA1 = re.compile(r"[0-9a-f]{40}")
-_MAX_INTEGER = (1 << 63) - 1  # what SQLite can store
+_MAX_INTEGER = MAX_REVID  # what SQLite can store
 
 
 class _BadField(Exception):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from digest_helpers import (
     Sample,
+    digest_rows,
     sample_fixture,  # noqa: F401
     sample_template_fixture,  # noqa: F401
     write_config,
@@ -103,11 +104,11 @@ def test_a_pending_digest_recorded_without_its_message_is_given_up(tmp_path: Pat
     assert delivery.gave_up
     assert delivery.error == f"digest {record_id} was recorded without its message"
     assert not outbox.exists()
+    (row,) = digest_rows(db)
+    assert row["failed_at"] is not None and row["sent_at"] is None
+    assert row["last_error"] == delivery.error
     store = Store(db)
     try:
-        row = digest_log.get(store, record_id)
-        assert row is not None and row.failed_at is not None and row.sent_at is None
-        assert row.last_error == delivery.error
         assert digest_log.pending(store) == []
     finally:
         store.close()

@@ -8,18 +8,22 @@ import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import yaml
 
 from .errors import ConfigError, InvalidTitle
+from .sources.api import RetryPolicy
 from .sources.titles import normalize_title
 
 DEFAULT_DATABASE = "wikimon.db"
 DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}
 _WIKI_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+KeyPath = tuple[str | int, ...]  # where a value is in the file: ("articles", 2, "title")
 
 
 DEFAULT_POLL_INTERVAL = 600.0  # seconds
@@ -70,6 +74,14 @@ class SmtpConfig:
         return value
 
 
+class Trigger(Protocol):
+    """What wikimon asks of an APScheduler trigger (APScheduler 3 has no type hints)."""
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class DigestConfig:
     name: str
@@ -83,14 +95,17 @@ class DigestConfig:
     timezone: str = "UTC"
     send_empty: bool = False
 
-    def trigger(self) -> Any:
+    def trigger(self) -> Trigger:
         """The APScheduler trigger of this schedule."""
         from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.interval import IntervalTrigger
 
+        trigger: Trigger
         if self.every is not None:
-            return IntervalTrigger(seconds=self.every, timezone=self.timezone)
-        return CronTrigger.from_crontab(self.cron, timezone=self.timezone)
+            trigger = IntervalTrigger(seconds=self.every, timezone=self.timezone)
+        else:
+            trigger = CronTrigger.from_crontab(self.cron, timezone=self.timezone)
+        return trigger
 
     def wants_field(self, name: str) -> bool:
         return self.fields is None or any(fnmatch.fnmatchcase(name, p) for p in self.fields)
@@ -122,7 +137,7 @@ class Config:
         default_factory=lambda: {n: WikiConfig(n, u) for n, u in DEFAULT_WIKIS.items()}
     )
     articles: list[ArticleConfig] = field(default_factory=list)
-    http: dict[str, float] = field(default_factory=dict)  # RetryPolicy fields
+    http: RetryPolicy = field(default_factory=RetryPolicy)
     poll_interval: float = DEFAULT_POLL_INTERVAL
     poll_jitter: float = DEFAULT_JITTER
     smtp: SmtpConfig | None = None  # None: digests go to the outbox directory
@@ -190,10 +205,10 @@ class _Located:
             line = f":{mark.line + 1}" if mark else ""
             problem = getattr(error, "problem", None) or str(error)
             raise ConfigError(f"{path}{line}: not valid YAML: {problem}") from None
-        self.lines: dict[tuple, int] = {}
+        self.lines: dict[KeyPath, int] = {}
         self.value = self._convert(node, ()) if node is not None else {}
 
-    def _convert(self, node: yaml.Node, key_path: tuple) -> Any:
+    def _convert(self, node: yaml.Node, key_path: KeyPath) -> Any:
         self.lines.setdefault(key_path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result = {}
@@ -216,11 +231,11 @@ class _Located:
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             raise self._error_at(node.start_mark.line + 1, key_path, problem) from None
 
-    def _error_at(self, line: int, key_path: tuple, message: str) -> ConfigError:
+    def _error_at(self, line: int, key_path: KeyPath, message: str) -> ConfigError:
         dotted = ".".join(str(k) for k in key_path) or "(top level)"
         return ConfigError(f"{self.path}:{line}: {dotted}: {message}")
 
-    def error(self, key_path: tuple, message: str) -> ConfigError:
+    def error(self, key_path: KeyPath, message: str) -> ConfigError:
         line = self.lines.get(key_path)
         while line is None and key_path:
             key_path = key_path[:-1]
@@ -233,7 +248,7 @@ KNOWN_TOP_LEVEL = {
     "contact", "database", "wikis", "articles", "http", "poll", "smtp", "outbox", "digests",
     "report_url", "log",
 }  # fmt: skip
-HTTP_KEYS = {"timeout": float, "max_tries": int, "backoff": float, "max_delay": float}
+HTTP_KEYS = ("timeout", "max_tries", "backoff", "max_delay")  # RetryPolicy's fields
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
@@ -286,8 +301,11 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
                 if key not in ("api", "interval"):
                     raise doc.error(("wikis", name, key), "unknown key; expected api, interval")
             api = settings.get("api")
-            parts = urlsplit(api) if isinstance(api, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            if (
+                not isinstance(api, str)
+                or (parts := urlsplit(api)).scheme not in ("http", "https")
+                or not parts.netloc
+            ):
                 raise doc.error(
                     ("wikis", name, "api"),
                     "must be the URL of api.php, e.g. https://en.wikipedia.org/w/api.php",
@@ -300,9 +318,10 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     http = data.get("http") or {}
     if not isinstance(http, dict):
         raise doc.error(("http",), f"must be a mapping with {', '.join(HTTP_KEYS)}")
+    max_tries = RetryPolicy.max_tries
+    seconds: dict[str, float] = {}  # the policy's other settings, all in seconds
     for key, value in http.items():
-        kind = HTTP_KEYS.get(key)
-        if kind is None:
+        if key not in HTTP_KEYS:
             raise doc.error(("http", key), f"unknown key; expected one of {', '.join(HTTP_KEYS)}")
         if (
             isinstance(value, bool)
@@ -311,9 +330,13 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             or value <= 0
         ):
             raise doc.error(("http", key), "must be a positive number")
-        if kind is int and not isinstance(value, int):
+        if key != "max_tries":
+            seconds[key] = float(value)
+        elif isinstance(value, int):
+            max_tries = value
+        else:
             raise doc.error(("http", key), "must be a whole number")
-        config.http[key] = kind(value)
+    config.http = RetryPolicy(max_tries, **seconds)
 
     articles = data.get("articles", [])
     if articles is None:
@@ -362,7 +385,7 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     )
     jitter = poll.get("jitter")
     config.poll_jitter = (
-        DEFAULT_JITTER if jitter is None else _duration(doc, ("poll", "jitter"), jitter, zero=True)
+        DEFAULT_JITTER if jitter is None else _seconds(doc, ("poll", "jitter"), jitter, zero=True)
     )
 
     for key in ("outbox", "log", "report_url"):
@@ -392,10 +415,13 @@ _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _duration(doc: _Located, key_path: tuple, value: Any, *, zero: bool = False) -> float | None:
-    """Seconds from 90, "90s", "10m", "1h" or "1d"."""
-    if value is None:
-        return None
+def _duration(doc: _Located, key_path: KeyPath, value: Any) -> float | None:
+    """Seconds from 90, "90s", "10m", "1h" or "1d"; None when the key is not given."""
+    return None if value is None else _seconds(doc, key_path, value)
+
+
+def _seconds(doc: _Located, key_path: KeyPath, value: Any, *, zero: bool = False) -> float:
+    """Seconds from 90, "90s", "10m", "1h" or "1d" (or 0, when ``zero`` is allowed)."""
     seconds = None
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         seconds = float(value)
@@ -414,7 +440,7 @@ def is_address(value: str) -> bool:
     return bool(_ADDRESS.match(value))
 
 
-def _address(doc: _Located, key_path: tuple, value: Any, *, display_name: bool = False) -> str:
+def _address(doc: _Located, key_path: KeyPath, value: Any, *, display_name: bool = False) -> str:
     """An e-mail address (with a display name if allowed): one line, nothing to inject."""
     from email.utils import parseaddr
 

@@ -11,7 +11,7 @@ from storage import Clock, Page, Store, StoreError, system_clock
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
 from .errors import ConfigError, UnknownTitle, WikimonError
-from .sources.api import RetryPolicy, WikiClient
+from .sources.api import WikiClient
 from .sources.titles import normalize_title
 
 
@@ -134,8 +134,9 @@ class Context:
                 "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
             )
         if wiki not in self._clients:
-            policy = RetryPolicy(**self.config.http)
-            self._clients[wiki] = WikiClient(wiki_config.api_url, self.config.contact, policy)
+            self._clients[wiki] = WikiClient(
+                wiki_config.api_url, self.config.contact, self.config.http
+            )
         return self._clients[wiki]
 
     def close(self) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Protocol
+
+from storage import ChangeRecord
 
 
 def plural(count: int, noun: str) -> str:
@@ -12,29 +13,8 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class Describable(Protocol):
-    """A change record: a core Change, a stored ChangeRow, a digest's net change."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def old(self) -> str | None: ...
-    @property
-    def new(self) -> str | None: ...
-    @property
-    def item(self) -> str | None: ...
-    @property
-    def category(self) -> str | None: ...
-    @property
-    def side(self) -> str | None: ...
-    @property
-    def old_number(self) -> int | None: ...
-    @property
-    def new_number(self) -> int | None: ...
-
-
-def describe(change: Describable) -> str:
-    """One change as a reader would say it."""
+def describe(change: ChangeRecord) -> str:
+    """One change as a reader would say it: a core Change, a stored ChangeRow."""
     kind = change.kind
     if kind == "figure_changed" and change.old_number == change.new_number:
         # a range end, "c." or "+" changed: the texts say what

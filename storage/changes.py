@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from .models import CHANGE_COLUMNS, AnalysisState, ChangeRow, Page, Revert, RevisionRow
+from .models import (
+    CHANGE_COLUMNS,
+    AnalysisState,
+    ChangeRecord,
+    ChangeRow,
+    Page,
+    Revert,
+    RevisionRow,
+)
 from .store import Store
 
 __all__ = [
-    "CHANGE_COLUMNS",
     "FieldStats",
     "analysis_state",
     "change_count",
@@ -20,6 +26,7 @@ __all__ = [
     "record_changes",
     "record_revert",
     "reset",
+    "revert_count",
     "reverted_by",
     "reverts_to",
     "save_state",
@@ -27,27 +34,8 @@ __all__ = [
 ]
 
 
-class _Record(Protocol):
-    """What :func:`record_changes` stores of a change: its columns (a core Change)."""
-
-    @property
-    def field(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def old(self) -> str | None: ...
-    @property
-    def new(self) -> str | None: ...
-    @property
-    def item(self) -> str | None: ...
-    @property
-    def category(self) -> str | None: ...
-    @property
-    def side(self) -> str | None: ...
-    @property
-    def old_number(self) -> int | None: ...
-    @property
-    def new_number(self) -> int | None: ...
+# The columns :func:`changes` selects before the revert marks, as ChangeRow names them.
+_CHANGE_ROW_NAMES = ("revid", "parent_revid", "timestamp", "user", "comment", *CHANGE_COLUMNS)
 
 
 def analysis_state(store: Store, page: Page) -> AnalysisState | None:
@@ -70,7 +58,7 @@ def record_changes(
     page: Page,
     revision: RevisionRow,
     compared_with: int | None,
-    changes: Sequence[_Record],
+    changes: Sequence[ChangeRecord],
 ) -> None:
     """Append one revision's change records (inside the caller's transaction)."""
     store.conn.executemany(
@@ -116,7 +104,8 @@ def changes(
     field: str | None = None,
 ) -> list[ChangeRow]:
     """Change records oldest first, with their revision's user and comment and revert marks."""
-    where, params = ["c.page = ?"], [page.id]
+    where = ["c.page = ?"]
+    params: list[int | str] = [page.id]
     if since:
         where.append("c.timestamp >= ?")
         params.append(since)
@@ -141,9 +130,10 @@ def changes(
     """
     rows = []
     for row in store.conn.execute(sql, params):
-        *values, reverted_to, reverted, by = row
+        values = dict(zip(_CHANGE_ROW_NAMES, row[:-3], strict=True))
+        reverted_to, reverted, by = row[-3:]
         revert = Revert(reverted_to, tuple(json.loads(reverted))) if reverted_to else None
-        rows.append(ChangeRow(*values, revert=revert, reverted_by=by))
+        rows.append(ChangeRow(**values, revert=revert, reverted_by=by))
     return rows
 
 

@@ -13,14 +13,25 @@ import json
 from typing import Any
 
 from .models import DigestRow
-from .store import Store
+from .store import Store, inserted_id
 
 
 def last_window_end(store: Store, name: str) -> str | None:
+    """Where the last scheduled window of ``name`` ended."""
+    return _newest_scheduled(store, "window_end", name)
+
+
+def last_scheduled_run(store: Store, name: str) -> str | None:
+    """When a scheduled digest of ``name`` was last made (recorded)."""
+    return _newest_scheduled(store, "created_at", name)
+
+
+def _newest_scheduled(store: Store, column: str, name: str) -> str | None:
     row = store.conn.execute(
-        "SELECT MAX(window_end) FROM digests WHERE name = ? AND scheduled", [name]
+        f"SELECT MAX({column}) FROM digests WHERE name = ? AND scheduled", [name]
     ).fetchone()
-    return row[0]
+    newest: str | None = row[0]  # MAX(): one row, NULL when there is no digest yet
+    return newest
 
 
 def record(
@@ -48,7 +59,7 @@ def record(
             subject, message_id, message, now, now if delivery == "none" else None,
         ],
     )  # fmt: skip
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def pending(store: Store, *, due_by: str | None = None) -> list[DigestRow]:
@@ -59,11 +70,6 @@ def pending(store: Store, *, due_by: str | None = None) -> list[DigestRow]:
         sql += " AND (next_attempt IS NULL OR next_attempt <= ?)"
         params.append(due_by)
     return [_decode(row) for row in store.db.query(sql + " ORDER BY id", params)]
-
-
-def get(store: Store, digest_id: int) -> DigestRow | None:
-    rows = list(store.db.query("SELECT * FROM digests WHERE id = ?", [digest_id]))
-    return _decode(rows[0]) if rows else None
 
 
 def mark_sent(store: Store, digest_id: int) -> None:
@@ -105,23 +111,6 @@ def give_up(store: Store, digest_id: int, error: str) -> None:
             "next_attempt = NULL WHERE id = ?",
             [store.now(), error, digest_id],
         )
-
-
-def last_scheduled_run(store: Store, name: str) -> str | None:
-    """When a scheduled digest of ``name`` was last made (recorded)."""
-    row = store.conn.execute(
-        "SELECT MAX(created_at) FROM digests WHERE name = ? AND scheduled", [name]
-    ).fetchone()
-    return row[0]
-
-
-def history(store: Store, name: str | None = None, limit: int = 20) -> list[DigestRow]:
-    """The newest digests first."""
-    sql = "SELECT * FROM digests" + (" WHERE name = ?" if name else "")
-    params = [name] if name else []
-    return [
-        _decode(row) for row in store.db.query(sql + " ORDER BY id DESC LIMIT ?", params + [limit])
-    ]
 
 
 def _decode(row: dict[str, Any]) -> DigestRow:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how times are stored: ISO 8601, UTC, to the second
 
@@ -163,6 +164,30 @@ class Revert:
 CHANGE_COLUMNS = (
     "field", "kind", "old", "new", "item", "category", "side", "old_number", "new_number",
 )  # fmt: skip
+
+
+class ChangeRecord(Protocol):
+    """A change record by its :data:`CHANGE_COLUMNS`: a core Change (what
+    :func:`storage.changes.record_changes` stores) or a stored ChangeRow."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def old(self) -> str | None: ...
+    @property
+    def new(self) -> str | None: ...
+    @property
+    def item(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def side(self) -> str | None: ...
+    @property
+    def old_number(self) -> int | None: ...
+    @property
+    def new_number(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

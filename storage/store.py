@@ -240,7 +240,7 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [wiki, page_id, ns, title, int(bool(tracked)), self.now()],
                 )
-                local_id = cursor.lastrowid
+                local_id = inserted_id(cursor)
             else:
                 local_id = row[0]
                 if row[1] != title and rename:
@@ -327,9 +327,11 @@ class Store:
         return RevisionWriter(self, page)
 
     def revision_count(self, page: Page) -> int:
-        return self.conn.execute(
-            "SELECT COUNT(*) FROM revisions WHERE page = ?", [page.id]
-        ).fetchone()[0]
+        return int(
+            self.conn.execute(
+                "SELECT COUNT(*) FROM revisions WHERE page = ?", [page.id]
+            ).fetchone()[0]
+        )
 
     def _revision_rows(self, where: str, params: list[Any]) -> Iterator[RevisionRow]:
         for row in self.conn.execute(
@@ -488,9 +490,11 @@ class Store:
             yield meta, text
 
     def storage_bytes(self, page: Page) -> int:
-        return self.conn.execute(
-            "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM revisions WHERE page = ?", [page.id]
-        ).fetchone()[0]
+        return int(
+            self.conn.execute(
+                "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM revisions WHERE page = ?", [page.id]
+            ).fetchone()[0]
+        )
 
     # -- sync state ----------------------------------------------------------------------------
 
@@ -541,9 +545,11 @@ class Store:
 
     def record_import(self, path: str) -> int:
         with self.transaction():
-            return self.conn.execute(
-                "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, self.now()]
-            ).lastrowid
+            return inserted_id(
+                self.conn.execute(
+                    "INSERT INTO imports (path, started_at) VALUES (?, ?)", [path, self.now()]
+                )
+            )
 
     def finish_import(self, import_id: int, **fields: Any) -> None:
         fields.setdefault("finished_at", self.now())
@@ -651,6 +657,15 @@ class RevisionWriter:
         if codec.decompress(row["content"], dictionary) != data:
             raise StoreError(f"revision {rev.revid}: compression did not round-trip")
         return row, (rev.revid, data, row["chain_depth"])
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row a plain INSERT just added."""
+    rowid = cursor.lastrowid
+    # sqlite3 leaves lastrowid None only until a statement inserts a row, and a plain
+    # INSERT that returns has inserted one (it raises otherwise)
+    assert rowid is not None, "INSERT added no row"
+    return rowid
 
 
 def _page(row: dict[str, Any]) -> Page:

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -20,6 +20,8 @@ from ..config import is_address
 from ..context import Context
 from ..errors import WikimonError
 from ..wording import plural
+
+F = TypeVar("F", bound=Callable[..., Any])  # a command's function, as click decorates it
 
 
 class WikimonGroup(click.Group):
@@ -76,7 +78,7 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     ctx.obj.config  # noqa: B018 - a broken config is reported before any command runs
 
 
-def wiki_option(help_text: str) -> Callable:
+def wiki_option(help_text: str) -> Callable[[F], F]:
     return click.option("--wiki", metavar="NAME", help=help_text)
 
 
@@ -110,11 +112,14 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
 
 
 def human_size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+    if n < 1024:
+        return f"{n} B"
+    size = n / 1024
+    for unit in ("KB", "MB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
 
 
 def shell_quote(title: str) -> str:

@@ -14,6 +14,7 @@ import re
 from mwparserfromhell import nodes
 
 from . import render
+from .names import upper_first
 from .numbers import exact_value
 from .scan import display_template_name
 
@@ -268,7 +269,7 @@ def _case_function(node: nodes.Template, name: str, raw_name: str, out: render.O
     elif function == "uc":
         value = value.upper()
     elif function == "ucfirst":
-        value = value[:1].upper() + value[1:]
+        value = upper_first(value)
     elif function == "lcfirst":
         value = value[:1].lower() + value[1:]
     out.append(value)

@@ -295,10 +295,12 @@ def _figure_differs(a: Figure, b: Figure) -> bool:
     )  # fmt: skip
 
 
-def _either(first: Figure | None, second: Figure | None, attribute: str) -> str | None:
+def _either(
+    first: Figure | None, second: Figure | None, attribute: Callable[[Figure], str | None]
+) -> str | None:
+    """The first non-empty ``attribute`` of the two figures, if any."""
     for figure in (first, second):
-        value = getattr(figure, attribute) if figure is not None else None
-        if value:
+        if figure is not None and (value := attribute(figure)):
             return value
     return None
 
@@ -316,8 +318,8 @@ def _figure_change(
         old=before.text,
         new=after.text,
         item=after.text,
-        category=_either(b, a, "category"),
-        side=_either(b, a, "side"),
+        category=_either(b, a, lambda f: f.category),
+        side=_either(b, a, lambda f: f.side),
         old_number=_number(a),
         new_number=_number(b),
     )

@@ -43,33 +43,16 @@ from .clean import clean_value
 from .facts import Facts, FieldFacts, Figure, Item
 from .figures import find_figures
 from .numbers import QUALIFIED_NUMBER
-from .render import (
-    RenderedItem,
-    display_items,
-    file_side,
-    normalize_link_target,
-)
-from .scan import (
-    FALLBACK_INFOBOXES,
-    InfoboxSpan,
-    find_infobox,
-    infobox_params,
-    normalize_template_name,
-)
+from .render import RenderedItem, display_items, file_side
+from .scan import InfoboxSpan, find_infobox, infobox_params
 
 __all__ = [
-    "FALLBACK_INFOBOXES",
     "KIA_MARKER",
-    "InfoboxSpan",
-    "RenderedItem",
-    "display_items",
     "extract_facts",
     "field_facts",
     "find_figures",
     "find_infobox",
     "infobox_params",
-    "normalize_link_target",
-    "normalize_template_name",
 ]
 
 _WS = re.compile(r"\s+")

@@ -108,14 +108,13 @@ def find_figures(text: str, field: str = "") -> list[FigureFacts]:
         backward = text[back_from : match.start()]
         if stops := list(_BOUNDARY.finditer(backward)):
             backward = backward[stops[-1].end() :]
-        category = None
+        category: str | None
         if (word := CATEGORY.search(forward)) is not None:
             category = category_name(word)
             consumed = match.end() + word.end()
             category_right_after = not forward[: word.start()].strip()
         else:
-            if (word := _backward_category(backward)) is not None:
-                category = word
+            category = _backward_category(backward)
             category_right_after = False
             consumed = max(consumed, match.end())
         year_like = _is_year(a, amul) and (not b or _is_year(b, bmul))

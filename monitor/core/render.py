@@ -42,6 +42,7 @@ from mwparserfromhell.wikicode import Wikicode
 # the catalogue how to render a template: each refers to the other as a module, so either
 # can be imported first.
 from . import catalogue
+from .names import spaced, upper_first
 from .scan import normalize_template_name
 
 __all__ = [
@@ -239,15 +240,13 @@ _FLAG_AFFIXES = re.compile(
 
 def normalize_link_target(target: str) -> str:
     """``[[syrian_civil war#Phase|…]]`` → ``Syrian civil war`` (a page's identity)."""
-    target = html.unescape(target).replace("_", " ")
-    target = target.split("#", 1)[0]
-    target = _WS.sub(" ", target).strip().lstrip(":").strip()
-    return target[:1].upper() + target[1:]
+    target = spaced(html.unescape(target).split("#", 1)[0]).lstrip(":").strip()
+    return upper_first(target)
 
 
 def file_side(file_name: str) -> str:
     """``Flag_of_the_Syrian_Salvation_Government.svg`` → ``Syrian Salvation Government``."""
-    name = _WS.sub(" ", file_name.replace("_", " ")).strip()
+    name = spaced(file_name)
     name = re.sub(r"^(?:file|image)\s*:\s*", "", name, flags=re.IGNORECASE)
     name = re.sub(r"\.(?:svg|png|jpe?g|gif|tiff?|webp)$", "", name, flags=re.IGNORECASE)
     cleaned = name
@@ -265,7 +264,7 @@ def _wikilink(node: nodes.Wikilink, out: Out) -> None:
     bare = title.lstrip(":").strip()
     namespace = bare.split(":", 1)[0].strip().casefold() if ":" in bare else ""
     if namespace in _FILE_NAMESPACES and not colon:
-        file_name = _WS.sub(" ", bare.split(":", 1)[1].replace("_", " ")).strip()
+        file_name = spaced(bare.split(":", 1)[1])
         out.append(("image", file_name))
         return
     prefix = bare.split(":", 1)[0].strip() if ":" in bare else ""

@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .names import spaced, upper_first
+
 __all__ = [
     "COMMENT",
     "FALLBACK_INFOBOXES",
@@ -66,7 +68,6 @@ _NAMESPACE_PREFIX = re.compile(
     r"^(?:template|vorlage|modèle|modele|plantilla|predefinição|szablon|sjabloon|шаблон)\s*:\s*",
     re.IGNORECASE,
 )
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,19 @@ class InfoboxSpan:
     closed: bool = True
 
 
+def _bare_template_name(name: str) -> str:
+    """``Template:Infobox_military conflict`` → ``Infobox military conflict``."""
+    return _NAMESPACE_PREFIX.sub("", spaced(name))
+
+
 def normalize_template_name(name: str) -> str:
     """Casefolded template name for comparisons: ``Template:Infobox_military conflict`` →
     ``infobox military conflict``."""
-    name = _WS.sub(" ", name.replace("_", " ")).strip()
-    return _NAMESPACE_PREFIX.sub("", name).casefold()
+    return _bare_template_name(name).casefold()
 
 
 def display_template_name(name: str) -> str:
-    name = _NAMESPACE_PREFIX.sub("", _WS.sub(" ", name.replace("_", " ")).strip())
-    return name[:1].upper() + name[1:]
+    return upper_first(_bare_template_name(name))
 
 
 def _skip(text: str, match: re.Match[str]) -> int:
@@ -104,7 +108,9 @@ def _skip(text: str, match: re.Match[str]) -> int:
         return match.end()
     if text[gt - 1] == "/":  # <ref name="x" />
         return gt + 1
-    tag = _TAG_NAME.match(text, pos).group(1).lower()
+    name = _TAG_NAME.match(text, pos)
+    assert name is not None  # ``match`` is an opaque tag's opening: "<" and its name
+    tag = name.group(1).lower()
     patterns = _CLOSE_TAG.get(tag)
     if patterns is None:
         patterns = _CLOSE_TAG[tag] = (
@@ -165,6 +171,7 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
         if token == "{{":
             start = match.start()
             name_match = _TEMPLATE_NAME.match(wikitext, start + 2)
+            assert name_match is not None  # the pattern matches the empty string too
             name = name_match.group()
             found = rank(name) if name.strip() else None
             if found is not None:

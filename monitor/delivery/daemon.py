@@ -247,6 +247,9 @@ class Daemon:
 
     def _shutdown(self) -> None:
         while not self.finished.is_set():
+            if self.scheduler is None:  # stopped before run() built it: wait for it
+                time.sleep(0.05)
+                continue
             try:
                 self.scheduler.shutdown(wait=False)
                 return

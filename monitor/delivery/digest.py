@@ -8,7 +8,8 @@ that survived, and which edits were undone. Reads the store, writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import dataclasses
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from storage import ChangeRow, Page, RevisionRow, Store, format_time, parse_time, up_to
@@ -43,7 +44,8 @@ class NetChange:
     record: Change  # the net change (old, new, item, numbers…)
     delta: int | None = None  # figures: new − old
     by: Edit | None = None  # the newest surviving edit that made it
-    editors: list[str] = field(default_factory=list)  # everyone whose kept edits led to it
+    # everyone whose kept edits led to it (dataclasses.field: ``field`` is a name here)
+    editors: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass

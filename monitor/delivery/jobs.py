@@ -74,10 +74,14 @@ class WikiPoll:
 def add_configured_articles(context: Context, wiki: str) -> tuple[list[Page], list[str]]:
     """Articles listed in the config for ``wiki`` and not stored yet are added."""
     wanted = [a.title for a in context.config.articles if a.wiki == wiki]
-    added, problems = [], []
+    added: list[Page] = []
+    problems: list[str] = []
     if wanted:
         for _, outcome in add_configured(context.store(), context.client(wiki), wiki, wanted):
-            (problems if isinstance(outcome, str) else added).append(outcome)
+            if isinstance(outcome, str):
+                problems.append(outcome)
+            else:
+                added.append(outcome)
     return added, problems
 
 
@@ -212,7 +216,9 @@ def make_digest(
                 run.digest, context.config, run.recipients, subject_prefix=subject_prefix
             )
             run.message = bytes(message)
-            run.text = message.get_body(("plain",)).get_content()
+            body = message.get_body(("plain",))
+            assert body is not None  # compose() always gives the message its text part
+            run.text = body.get_content()
         if dry_run:
             return run
         smtp = context.config.smtp is not None and run.recipients
@@ -297,6 +303,10 @@ def deliver_pending(
 
 
 def _deliver(context: Context, row: DigestRow) -> tuple[str, SmtpResult]:
+    if row.message is None:
+        # Only a digest with nothing to deliver is recorded without a message, and it is
+        # recorded as sent: a pending one without is a damaged record.
+        raise DeliveryError(f"digest {row.id} was recorded without its message", permanent=True)
     if row.delivery == "smtp" and context.config.smtp is not None:
         smtp = context.config.smtp
         result = send_smtp(smtp, sender(context.config), row.recipients, row.message)

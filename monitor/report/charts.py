@@ -362,15 +362,15 @@ def _linked(href: str | None, element: str) -> str:
 
 
 def _summary(s: Series) -> str:
-    line = [p for p in s.points if not p.reverted and p.value is not None]
+    line = [(p.time, p.value) for p in s.points if not p.reverted and p.value is not None]
     reverted = sum(1 for p in s.points if p.reverted)
     if not line:
         text = f"{isolate(s.name)}: no values"
     else:
-        first, last = line[0], line[-1]
-        text = f"{isolate(s.name)}: {_fmt_int(first.value)} ({_day(_parse_time(first.time))})"
+        (first_time, first), (last_time, last) = line[0], line[-1]
+        text = f"{isolate(s.name)}: {_fmt_int(first)} ({_day(_parse_time(first_time))})"
         if len(line) > 1:
-            text += f" → {_fmt_int(last.value)} ({_day(_parse_time(last.time))})"
+            text += f" → {_fmt_int(last)} ({_day(_parse_time(last_time))})"
     return text + (f", {reverted} reverted" if reverted else "")
 
 
@@ -424,26 +424,27 @@ def line_chart(
     t1 = _parse_time(end) if end else max(times)
     t0, t1 = _time_domain(t0, max(t0, t1))
 
-    # What each series draws: its line (value at t0, then changes) and its markers.
-    lines: list[list[tuple[float, int]]] = []
-    markers: list[list[tuple[float, Point]]] = []
+    # What each series draws: its line (value at t0, then changes; None where the figure
+    # went away) and its markers (the points with a value, and that value).
+    lines: list[list[tuple[float, int | None]]] = []
+    markers: list[list[tuple[float, Point, int]]] = []
     for points in timed:
         ordered = sorted(points, key=lambda tp: tp[0])
         carried = [(t0, p.value) for t, p in ordered if not p.reverted and t <= t0][-1:]
         inside = [(t, p) for t, p in ordered if t0 <= t <= t1]
         lines.append(carried + [(t, p.value) for t, p in inside if not p.reverted and t > t0])
-        markers.append([(t, p) for t, p in inside if p.value is not None])
+        markers.append([(t, p, p.value) for t, p in inside if p.value is not None])
     # The scale is the real values': one vandal's 14,200 must not flatten a line of 220s.
     # Reverted values outside it are drawn at the edge (data-clipped), their tooltip exact.
     values = [v for line in lines for _, v in line if v is not None] + [
-        p.value for m in markers for _, p in m if not p.reverted
+        v for m in markers for _, p, v in m if not p.reverted
     ]
-    values = values or [p.value for m in markers for _, p in m]
+    values = values or [v for m in markers for _, _, v in m]
     if not values:
         return _no_data("line", uid, title, width, 40)
     yticks = _nice_ticks(min(values), max(values))
 
-    legend, legend_rows = _legend(series, any(p.reverted for m in markers for _, p in m), width)
+    legend, legend_rows = _legend(series, any(p.reverted for m in markers for _, p, _ in m), width)
     top = 8 + legend_rows * 16
     left = max(_text_width(_fmt_int(v)) for v in yticks) + 14
     right, bottom = width - 36, max(height, top + 100) - 24
@@ -485,9 +486,9 @@ def line_chart(
                 f'stroke="{colour}" stroke-width="2"{_dash(dash)}/>'
             )
         dots = []
-        for t, p in markers[i]:
-            cx, cy = x(t), y(p.value)
-            data = f'data-time="{_esc(p.time)}" data-value="{_esc(p.value)}"'
+        for t, p, value in markers[i]:
+            cx, cy = x(t), y(value)
+            data = f'data-time="{_esc(p.time)}" data-value="{_esc(value)}"'
             if p.reverted:
                 tip = f"{p.label} (reverted)".strip()
                 clipped = min(max(cy, top), bottom)

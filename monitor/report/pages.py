@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from storage import Page, Store, format_time, parse_time, up_to
+from storage import TIME_FORMAT, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
 from ..config import Config
@@ -46,6 +46,10 @@ _ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id f
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
+# page id -> (what its history was built from, the history): see Report
+HistoryCache = dict[int, tuple[tuple[object, ...] | None, ArticleHistory]]
+
+
 class NotFound(Exception):
     pass
 
@@ -62,7 +66,6 @@ class _Moments:
     positions: dict[int, int]  # revid -> its index in history.revisions
     day_end: dict[str, Revision]  # each day with a visible revision -> its last one
     days: list[str]  # those days, oldest first
-    day_position: dict[str, int]  # day -> its index in days
     calendar: list[str]  # every day from the first visible revision's to the last known one
     calendar_position: dict[str, int]  # day -> its index in calendar
 
@@ -80,8 +83,8 @@ class _Moments:
         days = sorted(day_end)
         calendar = _calendar(days[0], max(days[-1], until[:10])) if days else []
         return cls(
-            history, keys, shown, positions, day_end, days, {d: i for i, d in enumerate(days)},
-            calendar, {d: i for i, d in enumerate(calendar)},
+            history, keys, shown, positions, day_end, days, calendar,
+            {d: i for i, d in enumerate(calendar)},
         )  # fmt: skip
 
     def end_of(self, day: str) -> Revision | None:
@@ -110,7 +113,7 @@ class Report:
         store: Store,
         config: Config,
         pages: list[Page] | None = None,
-        cache: dict[int, tuple[tuple | None, ArticleHistory]] | None = None,
+        cache: HistoryCache | None = None,
         *,
         live: bool = False,
     ):
@@ -488,7 +491,7 @@ class Report:
         if not _MOMENT.fullmatch(at):
             raise NotFound(at)  # neither a date nor a revid: no such page
         try:
-            datetime.strptime(at, "%Y-%m-%d" if len(at) == 10 else "%Y-%m-%dT%H:%M:%SZ")
+            datetime.strptime(at, "%Y-%m-%d" if len(at) == 10 else TIME_FORMAT)
         except ValueError:
             raise NotFound(at) from None  # 2024-13-45, 24:00:00…
         return moments.revision_at(up_to(at)), None

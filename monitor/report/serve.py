@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from storage import Store
 
 from ..config import Config
-from .pages import ASSETS, NotFound, Report, asset_bytes
+from .pages import ASSETS, HistoryCache, NotFound, Report, asset_bytes
 
 log = logging.getLogger("wikimon")
 
@@ -36,10 +37,10 @@ HEADERS = [
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
-def make_app(db_path: str, config: Config) -> Callable[..., Iterable[bytes]]:
-    cache: dict[int, Any] = {}
+def make_app(db_path: str, config: Config) -> WSGIApplication:
+    cache: HistoryCache = {}
 
-    def app(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         head = method == "HEAD"  # the headers a GET would get, no body
 
@@ -72,7 +73,7 @@ def make_app(db_path: str, config: Config) -> Callable[..., Iterable[bytes]]:
     return app
 
 
-def _local_host(environ: dict[str, Any]) -> bool:
+def _local_host(environ: WSGIEnvironment) -> bool:
     """The request's Host is this server by its loopback name: 127.0.0.1:PORT or
     localhost:PORT (no Host at all, or any other name, is refused)."""
     port = environ.get("SERVER_PORT", "")
@@ -81,7 +82,7 @@ def _local_host(environ: dict[str, Any]) -> bool:
 
 
 def _respond(
-    start_response: Callable, status: str, kind: str, body: bytes, *, head: bool = False
+    start_response: StartResponse, status: str, kind: str, body: bytes, *, head: bool = False
 ) -> list[bytes]:
     start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))), *HEADERS])
     return [] if head else [body]

@@ -73,7 +73,7 @@ def resolve_title(client: WikiClient, wiki: str, title: str) -> dict[str, Any]:
             f"not a page on {wiki} ({client.api_url}); to track it, add that wiki to the "
             "config's wikis: and use --wiki"
         )
-    info = query["pages"][0]
+    info: dict[str, Any] = query["pages"][0]  # page_info checked: a dict per page
     if info.get("invalid"):
         raise InvalidTitle(
             f"{title!r} is not a valid title on {wiki}: {info.get('invalidreason', 'invalid')}"
@@ -113,11 +113,14 @@ def add_page(store: Store, client: WikiClient, wiki: str, title: str) -> tuple[P
     current = None
     if stored is None or not store.revision_count(stored):
         current = client.current_revision(info["pageid"])
-    rules = {}
+    case_sensitive: bool | None = None  # None: already known, left as stored
+    namespaces: list[str] | None = None
     known = store.wiki(wiki)
     if known is None or known.namespaces is None:  # once per wiki: its title rules
-        rules["case_sensitive"], rules["namespaces"] = client.title_rules()
-    store.ensure_wiki(wiki, api_url=client.api_url, **rules)
+        case_sensitive, namespaces = client.title_rules()
+    store.ensure_wiki(
+        wiki, api_url=client.api_url, case_sensitive=case_sensitive, namespaces=namespaces
+    )
     page = store.upsert_page(wiki, info["pageid"], info["title"], info["ns"], tracked=True)
     if current is None:
         return page, 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..core.names import upper_first
 from ..errors import InvalidTitle
 
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars complement).
@@ -21,10 +22,6 @@ CANONICAL_NAMESPACES = (
 
 def _clean(text: str) -> str:
     return re.sub(r"[ _]+", " ", text).strip()
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def normalize_title(
@@ -44,7 +41,7 @@ def normalize_title(
         )
     if len(cleaned.encode("utf-8")) > 255:
         raise InvalidTitle(f"invalid title {title[:40]!r}…: longer than 255 bytes")
-    fix_case = (lambda text: text) if case_sensitive else _first_upper
+    fix_case = (lambda text: text) if case_sensitive else upper_first
     prefix, colon, rest = cleaned.partition(":")
     if colon and rest.strip():
         known = {name.casefold(): name for name in (*CANONICAL_NAMESPACES, *namespaces)}

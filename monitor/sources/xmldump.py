@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 from xml.parsers import expat
 
-from storage import Revision, sha1_base36_to_hex
+from storage import MAX_REVID, Revision, sha1_base36_to_hex
 
 from ..errors import DumpError
 
@@ -68,9 +68,14 @@ DumpItem = SiteInfo | DumpPage | Revision | DumpProblem
 
 
 class _Decompressor(Protocol):
-    eof: bool
-    needs_input: bool
-    unused_data: bytes
+    """What bz2's and lzma's decompressors offer (read-only, as they have it)."""
+
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def needs_input(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
 
     def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
 
@@ -163,7 +168,7 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _BASE36_SHA1 = re.compile(r"[0-9a-z]{1,31}")
 _HEX_SHA1 = re.compile(r"[0-9a-f]{40}")
-_MAX_INTEGER = (1 << 63) - 1  # what SQLite can store
+_MAX_INTEGER = MAX_REVID  # what SQLite can store
 
 
 class _BadField(Exception):
@@ -232,6 +237,30 @@ class _BadByte:
 
 
 @dataclass
+class _Element:
+    """A <page> or <revision> being read: the line it starts on, the text of its leaf
+    elements (a contributor's as ``contributor_username``, ``contributor_id``,
+    ``contributor_ip``) and the line each of them starts on."""
+
+    line: int
+    values: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _PageElement(_Element):
+    redirect: str | None = None  # <redirect title="…"/>'s target
+
+
+@dataclass
+class _RevisionElement(_Element):
+    text_attrs: dict[str, str] | None = None  # <text>'s attributes; None: no <text>
+    text_line: int | None = None  # where <text> starts
+    deleted: set[str] = field(default_factory=set)  # "contributor", "comment": deleted="…"
+    minor: bool = False
+
+
+@dataclass
 class _Parser:
     path: str
     items: list[DumpItem] = field(default_factory=list)
@@ -239,11 +268,11 @@ class _Parser:
     buffer: list[str] | None = None
     leaf_line: int = 0
     siteinfo: SiteInfo | None = None
-    page: dict | None = None
+    page: _PageElement | None = None
     page_emitted: bool = False
     page_skipped: bool = False
     previous_revid: int | None = None
-    revision: dict | None = None
+    revision: _RevisionElement | None = None
     bad_bytes: list[_BadByte] = field(default_factory=list)  # not yet attributed, in order
     page_bad_bytes: list[tuple[_BadByte, int]] = field(default_factory=list)  # (first, revid)
     page_stray_bytes: list[_BadByte] = field(default_factory=list)  # outside its revisions
@@ -275,23 +304,23 @@ class _Parser:
             self.siteinfo = SiteInfo()
         elif name == "page":
             self._report_stray_bytes(self._take_bad_bytes(self.expat.CurrentByteIndex), None)
-            self.page = {"line": self.line, "redirect": None, "lines": {}}
+            self.page = _PageElement(self.line)
             self.page_emitted = self.page_skipped = False
             self.previous_revid = None
         elif name == "redirect" and parent == "page" and self.page is not None:
-            self.page["redirect"] = attrs.get("title", "")
+            self.page.redirect = attrs.get("title", "")
         elif name == "revision" and parent == "page":
             self.page_stray_bytes += self._take_bad_bytes(self.expat.CurrentByteIndex)
-            self.revision = {"line": self.line, "lines": {}}
+            self.revision = _RevisionElement(self.line)
             self._emit_page()
         elif self.revision is not None and parent == "revision":
             if name == "text":
-                self.revision["text_attrs"] = attrs
-                self.revision["lines"]["text_attrs"] = self.line
+                self.revision.text_attrs = attrs
+                self.revision.text_line = self.line
             elif name in ("contributor", "comment") and attrs.get("deleted"):
-                self.revision[f"{name}_deleted"] = True
+                self.revision.deleted.add(name)
             elif name == "minor":
-                self.revision["minor"] = True
+                self.revision.minor = True
 
     def end(self, name: str) -> None:
         self.stack.pop()
@@ -304,12 +333,12 @@ class _Parser:
             elif parent == "namespaces" and self.siteinfo is not None and value.strip():
                 self.siteinfo.namespaces.append(value.strip())
             elif parent == "page" and self.page is not None:
-                self.page[name] = value
-                self.page["lines"][name] = self.leaf_line
+                self.page.values[name] = value
+                self.page.lines[name] = self.leaf_line
             elif self.revision is not None and parent in ("revision", "contributor"):
                 key = name if parent == "revision" else f"contributor_{name}"
-                self.revision[key] = value
-                self.revision["lines"][key] = self.leaf_line
+                self.revision.values[key] = value
+                self.revision.lines[key] = self.leaf_line
         if name == "siteinfo" and self.siteinfo is not None:
             self.items.append(self.siteinfo)
         elif name == "revision" and parent == "page" and self.revision is not None:
@@ -328,7 +357,7 @@ class _Parser:
 
     @property
     def title(self) -> str:
-        return (self.page or {}).get("title", "").strip()
+        return self.page.values.get("title", "").strip() if self.page is not None else ""
 
     # -- bad bytes -------------------------------------------------------------------------
 
@@ -394,10 +423,10 @@ class _Parser:
         if self.page is None or self.page_emitted:
             return
         self.page_emitted = True
-        lines = self.page["lines"]
+        values, lines = self.page.values, self.page.lines
         try:
-            ns = _integer(self.page.get("ns"), "<ns>", lines.get("ns", 0), minimum=-2)
-            page_id = _integer(self.page.get("id"), "<id>", lines.get("id", 0), minimum=1)
+            ns = _integer(values.get("ns"), "<ns>", lines.get("ns", 0), minimum=-2)
+            page_id = _integer(values.get("id"), "<id>", lines.get("id", 0), minimum=1)
         except _BadField as error:
             self.page_skipped = True
             self.items.append(
@@ -412,8 +441,8 @@ class _Parser:
                 title=self.title,
                 ns=ns or 0,
                 page_id=page_id,
-                redirect=self.page["redirect"],
-                line=self.page["line"],
+                redirect=self.page.redirect,
+                line=self.page.line,
             )
         )
 
@@ -422,9 +451,8 @@ class _Parser:
         assert data is not None and self.page is not None
         if self.page_skipped:
             return
-        lines = data["lines"]
         try:
-            revid = _integer(data.get("id"), "<id>", lines.get("id", 0), minimum=1)
+            revid = _integer(data.values.get("id"), "<id>", data.lines.get("id", 0), minimum=1)
         except _BadField as error:
             self.previous_revid = None
             self._skip(error.line, f"a revision of {self.title!r}: {error.message}")
@@ -432,7 +460,7 @@ class _Parser:
         if revid is None:
             self.previous_revid = None
             self._skip(
-                data["line"],
+                data.line,
                 f"a revision of {self.title!r} has no <id>; wikimon needs revision ids "
                 "(use Special:Export or a database dump)",
                 suffix="",
@@ -447,7 +475,7 @@ class _Parser:
             self._skip(error.line, f"revision {revid} of {self.title!r}: {error.message}")
             return
         if revision is None:
-            self.page_textless.append((data["line"], revid))
+            self.page_textless.append((data.line, revid))
             return
         if bad_bytes:
             self.page_bad_bytes.append((bad_bytes[0], revid))
@@ -456,18 +484,20 @@ class _Parser:
     def _skip(self, line: int, message: str, suffix: str = "; not imported") -> None:
         self.items.append(DumpProblem(f"{self._where(line)}: {message}{suffix}"))
 
-    def _revision(self, data: dict, revid: int, previous: int | None) -> Revision | None:
+    def _revision(
+        self, data: _RevisionElement, revid: int, previous: int | None
+    ) -> Revision | None:
         """The revision, or None when its text is not in the export (a stub dump)."""
-        lines = data["lines"]
-        text_attrs = data.get("text_attrs")
-        text_line = lines.get("text_attrs", data["line"])
+        values, lines = data.values, data.lines
+        text_attrs = data.text_attrs
+        text_line = data.text_line if data.text_line is not None else data.line
         size = None
         if text_attrs is not None:
             size = _integer(text_attrs.get("bytes"), '<text bytes="…">', text_line, minimum=-1)
             if size == -1:
                 size = None  # unknown: what exports give for revision-deleted text
         texthidden = bool(text_attrs and text_attrs.get("deleted"))
-        text = None if texthidden else data.get("text")
+        text = None if texthidden else values.get("text")
         if not texthidden and not text:
             # <text bytes="1234" id="5"/> in a stub dump, or no <text> at all: not in this
             # export. <text bytes="0"/> or a bare <text/> is an empty revision.
@@ -476,21 +506,21 @@ class _Parser:
             if size != 0 and (size or "location" in text_attrs or "id" in text_attrs):
                 return None
             text = ""
-        timestamp = data.get("timestamp", "").strip()
+        timestamp = values.get("timestamp", "").strip()
         if not timestamp:
-            raise _BadField(data["line"], "no <timestamp>")
+            raise _BadField(data.line, "no <timestamp>")
         if not _TIMESTAMP.fullmatch(timestamp):
             raise _BadField(
                 lines["timestamp"],
                 f"<timestamp> is {_shown(timestamp)}, not YYYY-MM-DDThh:mm:ssZ",
             )
-        parent = _integer(data.get("parentid"), "<parentid>", lines.get("parentid", 0))
-        anon = "contributor_ip" in data
+        parent = _integer(values.get("parentid"), "<parentid>", lines.get("parentid", 0))
+        anon = "contributor_ip" in values
         user_id = _integer(
-            data.get("contributor_id"), "contributor <id>", lines.get("contributor_id", 0)
+            values.get("contributor_id"), "contributor <id>", lines.get("contributor_id", 0)
         )
         # The main slot's sha1 (0.11) is the text's; <sha1> covers all slots of the revision.
-        raw_sha1 = (text_attrs or {}).get("sha1") or data.get("sha1")
+        raw_sha1 = (text_attrs or {}).get("sha1") or values.get("sha1") or ""  # "": none
         try:
             sha1 = _sha1(raw_sha1)
         except ValueError:
@@ -503,18 +533,18 @@ class _Parser:
                     "the sha1 of its text instead"
                 )
             )
-        userhidden = bool(data.get("contributor_deleted"))
-        commenthidden = bool(data.get("comment_deleted"))
-        user = data.get("contributor_username", data.get("contributor_ip"))
+        userhidden = "contributor" in data.deleted
+        commenthidden = "comment" in data.deleted
+        user = values.get("contributor_username", values.get("contributor_ip"))
         return Revision(
             revid=revid,
-            parent_revid=(parent or None) if "parentid" in data else previous,
+            parent_revid=(parent or None) if "parentid" in values else previous,
             timestamp=timestamp,
             user=None if userhidden else user,
             user_id=user_id if user_id is not None else (0 if anon else None),
             anon=anon,
-            comment=None if commenthidden else data.get("comment", ""),
-            minor=bool(data.get("minor")),
+            comment=None if commenthidden else values.get("comment", ""),
+            minor=data.minor,
             size=size,
             sha1=sha1,
             text=text,

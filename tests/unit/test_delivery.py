@@ -3,19 +3,24 @@ good, and which scheduled times count as missed when the daemon starts."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digest_helpers import (
     Sample,
+    digest_rows,
     sample_fixture,  # noqa: F401
     sample_template_fixture,  # noqa: F401
     write_config,
 )
 
-from monitor.config import load_config
+from monitor.config import Config, load_config
+from monitor.context import Context
 from monitor.delivery.daemon import Daemon
+from monitor.delivery.jobs import deliver_pending
 from monitor.wording import isolate
 from storage import Store, format_time, parse_time
 from storage import digests as digest_log
@@ -50,6 +55,63 @@ def test_a_restart_after_a_sent_digest_does_not_send_another(tmp_path: Path) -> 
     assert not daemon.missed(digest, now)  # a restart at 10:30: nothing was missed
     tomorrow = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)  # 07:30 Paris, daemon down at 07:00
     assert daemon.missed(digest, tomorrow)
+
+
+def test_a_stop_before_the_daemon_runs_ends_the_run_once_it_has_started(tmp_path: Path) -> None:
+    """The shutdown a stop hands to its thread waits for the scheduler that run() builds
+    (it used to die on the missing scheduler, and the run went on)."""
+    config = load_config(write_config(tmp_path / "wikimon.yaml", ""))
+    daemon = Daemon(config, None, str(tmp_path / "w.db"))
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    rescued = threading.Event()
+
+    def rescue() -> None:  # only if the stop was lost: end the run anyway, and say so
+        if daemon.scheduler is not None and not daemon.finished.is_set():
+            rescued.set()
+            daemon.scheduler.shutdown(wait=False)
+
+    safety = threading.Timer(30, rescue)
+    daemon.stop(signal.SIGTERM, None)
+    safety.start()
+    try:
+        assert daemon.run() == 0
+    finally:
+        safety.cancel()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert not rescued.is_set()
+    assert daemon.finished.is_set() and daemon.stopping.is_set()
+
+
+def test_a_pending_digest_recorded_without_its_message_is_given_up(tmp_path: Path) -> None:
+    """Only a digest with nothing to deliver is recorded without a message, and as sent; a
+    pending one without (a damaged record) is given up with why, not sent as nothing."""
+    db = tmp_path / "w.db"
+    store = Store(db)
+    with store.transaction():
+        record_id = digest_log.record(
+            store, name="d", scheduled=True, window_start=DAY[0], window_end=DAY[1],
+            recipients=["you@example.org"], delivery="outbox",
+        )  # fmt: skip
+    store.close()
+    outbox = tmp_path / "outbox"
+    context = Context(None, str(db), config=Config(outbox=str(outbox)))
+    try:
+        (delivery,) = deliver_pending(context)
+    finally:
+        context.close()
+    assert delivery.record_id == record_id
+    assert delivery.gave_up
+    assert delivery.error == f"digest {record_id} was recorded without its message"
+    assert not outbox.exists()
+    (row,) = digest_rows(db)
+    assert row["failed_at"] is not None and row["sent_at"] is None
+    assert row["last_error"] == delivery.error
+    store = Store(db)
+    try:
+        assert digest_log.pending(store) == []
+    finally:
+        store.close()
 
 
 def test_a_revert_after_the_window_does_not_change_it(sample: Sample, run) -> None:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError, InvalidTitle
-from .sources.api import RetryPolicy
 from .sources.titles import normalize_title
 
 DEFAULT_DATABASE = "wikimon.db"
@@ -30,6 +29,16 @@ DEFAULT_POLL_INTERVAL = 600.0  # seconds
 DEFAULT_JITTER = 30.0
 DEFAULT_OUTBOX = "outbox"
 DEFAULT_RETRY = 300.0  # seconds before another try at delivering a digest
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The config's ``http:``: how the API client retries (see sources/api.py)."""
+
+    max_tries: int = 5
+    backoff: float = 2.0  # seconds before the 2nd try; doubles each time
+    max_delay: float = 300.0
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True)

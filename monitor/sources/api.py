@@ -25,7 +25,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
@@ -36,6 +35,7 @@ import requests
 from storage import Revision
 
 from .. import __version__
+from ..config import RetryPolicy
 from ..errors import PageError, WikiError
 
 log = logging.getLogger(__name__)
@@ -45,14 +45,6 @@ BATCH = 50  # titles per prop=info request, and revisions with content per reque
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _NOT_AN_API = "check the wiki's api: URL in the config"
 _LAG_DEFAULT = 5.0  # seconds to wait on a lagged answer whose Retry-After is malformed
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_tries: int = 5
-    backoff: float = 2.0  # seconds before the 2nd try; doubles each time
-    max_delay: float = 300.0
-    timeout: float = 60.0
 
 
 def user_agent(contact: str) -> str:

@@ -122,7 +122,7 @@ def test_scalar_figure_change_is_figure_changed():
         Change(
             field="casualties2", kind="figure_changed", old="142 killed", new="208 killed",
             item="208 killed", category="killed", side="Syrian Arab Republic",
-            old_number=142, new_number=208,
+            old_number=142, new_number=208, old_low=142, old_high=142, new_low=208, new_high=208,
         )
     ]  # fmt: skip
 

@@ -107,6 +107,7 @@ def test_the_page_is_never_parsed_whole(monkeypatch):
     extract.field_facts.cache_clear()
     extract._field_facts.cache_clear()
     extract._box_facts.cache_clear()
+    extract.param_facts.cache_clear()
     facts = extract_facts(seed)
     assert facts.fields and parsed
     assert max(parsed) < 10_000 < len(seed)  # one field value at a time, refs removed

@@ -257,7 +257,8 @@ def drop_word(raw: str, rng: random.Random) -> str | None:
     """A word a reader sees is deleted (a two-word text at least, so something is left)."""
     code = mwparserfromhell.parse(raw)
     candidates = [
-        c for spot in spots(code) if not spot.digits_only and len(_WORD.findall(spot.node.value)) > 1
+        c for spot in spots(code)
+        if not spot.digits_only and len(_WORD.findall(spot.node.value)) > 1
         for c in _candidates(spot, _WORD)
     ]  # fmt: skip
     if not candidates:

@@ -318,28 +318,30 @@ def _grouped(number: str) -> str:
 
 
 def _convert(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{convert|63650|lb|kg}} → "63,650 lb"; {{convert|20|-|30|km}} → "20–30 km";
-    {{convert|5|ft|11|in|m}} → "5 ft 11 in": the value and unit given (the converted value
-    follows from them)."""
+    """{{convert|63650|lb|kg}} → "63,650 lb (kg)"; {{convert|20|-|30|km}} → "20–30 km";
+    {{convert|5|ft|11|in|m}} → "5 ft 11 in (m)": the value and unit given, and the unit it
+    is converted to (the converted number follows from them)."""
     positional, _ = render.template_args(node)
     values = [render.text_arg(positional, i) for i in range(min(len(positional), 8))]
     if not values:
         return
     if len(values) >= 4 and values[1] in _RANGE_WORDS:
-        out.append(
-            f"{_grouped(values[0])}{_RANGE_WORDS[values[1]]}{_grouped(values[2])} {values[3]}"
-        )
-        return
-    parts = [_grouped(values[0])]
-    i = 1
-    while i < len(values):  # 5|ft|11|in: a value in several units
-        parts.append(values[i])
-        if i + 2 < len(values) and _PLAIN_NUMBER.fullmatch(values[i + 1]):
-            parts.append(_grouped(values[i + 1]))
-            i += 2
-        else:
-            break
-    out.append(" ".join(p for p in parts if p))
+        low, high = _grouped(values[0]), _grouped(values[2])
+        parts, rest = [f"{low}{_RANGE_WORDS[values[1]]}{high}", values[3]], values[4:]
+    else:
+        parts, i = [_grouped(values[0])], 1
+        while i < len(values):  # 5|ft|11|in: a value in several units
+            parts.append(values[i])
+            if i + 2 < len(values) and _PLAIN_NUMBER.fullmatch(values[i + 1]):
+                parts.append(_grouped(values[i + 1]))
+                i += 2
+            else:
+                i += 1
+                break
+        rest = values[i:]
+    shown = " ".join(p for p in parts if p)
+    target = rest[0] if rest and not _PLAIN_NUMBER.fullmatch(rest[0]) else ""
+    out.append(f"{shown} ({target})" if target else shown)
 
 
 _HEIGHT_UNITS = (("m", "m"), ("cm", "cm"), ("ft", "ft"), ("in", "in"), ("hh", "hands"))
@@ -676,7 +678,7 @@ NOTHING = frozenset(
      "nowrap begin", "nowrap end", "clear", "-", "clr", "endplainlist", "startplainlist",
      "endflatlist", "startflatlist", "end plainlist", "start plainlist", "div col end",
      "col-end", "anchor", "short description", "defaultsort", "toc", "void", "nobreak",
-     "stack begin", "stack end", "lunar coords and quad cat"}
+     "stack begin", "stack end"}
 )  # fmt: skip
 
 HANDLERS: dict[str, render.Handler] = {}
@@ -718,7 +720,7 @@ _register(_legend, "legend", "leftlegend", "legend2", "legend inline", "legend-l
 _register(_interlanguage, "ill", "interlanguage link", "interlanguage link multi", "link-interwiki")
 _register(_sortname, "sortname")
 _register(_url, "url")
-_register(_coord, "coord", "coor", "coor d", "coor dm", "coor dms")
+_register(_coord, "coord", "coor", "coor d", "coor dm", "coor dms", "lunar coords and quad cat")
 _register(_map_caption, "map caption")
 _register(_convert, "convert", "cvt")
 _register(_height, "height")

@@ -193,7 +193,8 @@ def _age_template(node: nodes.Template, name: str, raw_name: str, out: render.Ou
 _MARRIAGE_ENDS = {
     "d": "died", "d.": "died", "died": "died", "death": "died", "div": "div.", "div.": "div.",
     "divorced": "div.", "annulled": "ann.", "ann": "ann.", "ann.": "ann.", "sep": "sep.",
-    "sep.": "sep.", "separated": "sep.", "w": "w.", "w.": "w.", "widowed": "wid.",
+    "sep.": "sep.", "separated": "sep.", "w": "wid.", "w.": "wid.", "widowed": "wid.",
+    "wid": "wid.", "wid.": "wid.",
 }  # fmt: skip
 
 

@@ -76,9 +76,15 @@ def _box_facts(box: str, seps: tuple[int, ...], closed: bool) -> tuple[tuple[str
     """The fields of one infobox text (cached: most edits leave the infobox alone)."""
     params = infobox_params(box, InfoboxSpan("", 0, len(box), seps, closed))
     result: list[tuple[str, FieldFacts]] = []
-    for name, raw in params.items():
+    for name, raw in _named(params):
         result.extend(param_facts(name, raw))
     return tuple(result)
+
+
+def _named(params: dict[str, str]) -> list[tuple[str, str]]:
+    """An infobox shows its named parameters only: a positional one (``| {{flag|Iran}}``
+    without ``name =``, or text after a stray ``|``) shows nothing on the page."""
+    return [(name, raw) for name, raw in params.items() if not name.isdigit()]
 
 
 _EMBEDDED = re.compile(r"\{\{\s*(?:template\s*:\s*)?infobox", re.IGNORECASE)
@@ -100,7 +106,7 @@ def param_facts(name: str, raw: str, depth: int = 0) -> tuple[tuple[str, FieldFa
             if span is None or span.start == 0 and span.end == len(raw) and not raw.strip():
                 break
             prefix = f"{name}." if n == 1 else f"{name}.{n}."
-            for sub, sub_raw in infobox_params(raw, span).items():
+            for sub, sub_raw in _named(infobox_params(raw, span)):
                 embedded.extend(param_facts(prefix + sub, sub_raw, depth + 1))
             raw = raw[: span.start] + raw[span.end :]
     own = field_facts(name, raw)

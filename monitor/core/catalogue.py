@@ -29,16 +29,16 @@ KIA_MARKER = " †"  # what {{KIA}} (and {{DOW}}, {{Executed}}) display: a dagge
 # -- what is presentational -------------------------------------------------------------------
 
 _CSS_PROPERTY = (
-    r"(?:line-height|padding(?:-[a-z]+)?|margin(?:-[a-z]+)?|font(?:-[a-z]+)?|colou?r|"
+    r"(?:line-height|padding(?:-[a-z]+)?|margin(?:-[a-z]+)?|font(?:-[a-z]+)?|color|"
     r"background(?:-[a-z]+)?|text-[a-z]+|vertical-align|white-space|(?:max-|min-)?width|"
     r"(?:max-|min-)?height|border(?:-[a-z]+)?|display|float|clear|overflow|opacity|"
     r"letter-spacing|word-spacing|direction|list-style(?:-[a-z]+)?|box-shadow)"
 )
-# One or more CSS declarations ("line-height:1.25em", "padding-top:0;line-height:1.4em;"):
-# every repetition starts at a ";", so the match is linear.
+# One or more CSS declarations ("line-height:1.25em", "padding-top:0;line-height:1.4em;"),
+# in lower case as CSS is written ("Colour: red" is text): every repetition starts at a
+# ";", so the match is linear.
 _CSS = re.compile(
-    rf"\s*{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*(?:;\s*(?:{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*)?)*",
-    re.IGNORECASE,
+    rf"\s*{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*(?:;\s*(?:{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*)?)*"
 )
 _LENGTH = re.compile(
     r"\s*(?:x?\d+(?:\.\d+)?\s*(?:px|em|ex|pt|rem|%)|\d+x\d+px|upright(?:\s*=?\s*[\d.]+)?)\s*",

@@ -353,6 +353,7 @@ def _end(f: Figure | None, low: bool) -> int | None:
 
 # -- text -----------------------------------------------------------------------------------
 
+_MOST_TOKENS = 4000  # beyond this, two texts that differ are a change (see below)
 _TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")  # "#", words (digits in them too), signs
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]}])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{])\s+")
@@ -406,8 +407,8 @@ def _same_beyond_figures(a: Item | FieldFacts, b: Item | FieldFacts) -> bool:
     if ma == mb:
         return True
     ta, tb = _TOKEN.findall(ma), _TOKEN.findall(mb)
-    if not ta or not tb:
-        return False
+    if not ta or not tb or len(ta) + len(tb) > _MOST_TOKENS:
+        return False  # (an alignment of thousands of tokens is quadratic: a change, then)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if tag == "equal":
             continue

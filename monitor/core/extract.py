@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 
 from .catalogue import KIA_MARKER, presentational_param
-from .clean import clean_value
+from .clean import clean_value, too_malformed
 from .facts import Facts, FieldFacts, Figure, Item
 from .figures import find_figures
 from .numbers import QUALIFIED_NUMBER
@@ -48,6 +48,7 @@ from .scan import InfoboxSpan, find_infobox, infobox_params
 
 __all__ = [
     "KIA_MARKER",
+    "TOO_MALFORMED",
     "extract_facts",
     "field_facts",
     "find_figures",
@@ -99,6 +100,8 @@ def param_facts(name: str, raw: str, depth: int = 0) -> tuple[tuple[str, FieldFa
     A presentational parameter (``image_size = 300px``, ``alt = …``) is no fact."""
     if presentational_param(name, raw):
         return ()
+    if too_malformed(raw):
+        return ((name, _malformed(name)),)
     embedded: list[tuple[str, FieldFacts]] = []
     if depth < 3 and _EMBEDDED.search(raw):
         for n in range(1, _MOST_EMBEDDED + 1):
@@ -116,7 +119,20 @@ def param_facts(name: str, raw: str, depth: int = 0) -> tuple[tuple[str, FieldFa
 @functools.lru_cache(maxsize=4096)
 def field_facts(name: str, raw: str) -> FieldFacts | None:
     """One parameter's facts from its raw wikitext; None when it displays nothing."""
+    if too_malformed(raw):
+        return _malformed(name)
     return _field_facts(name, clean_value(raw))
+
+
+TOO_MALFORMED = "(too malformed to read)"
+
+
+def _malformed(name: str) -> FieldFacts:
+    """A value with more markup left open than anything real (:func:`too_malformed`): it
+    is not read, and says so, so that the change log shows the field became unreadable
+    (and readable again) rather than a garbled reading or a silence."""
+    item = Item(key=TOO_MALFORMED, text=TOO_MALFORMED)
+    return FieldFacts(name=name, value=TOO_MALFORMED, items=(item,))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -230,11 +230,27 @@ def _span(text: str, start: int, name: str) -> InfoboxSpan:
     return _unclosed_span(text, start, name, seps)
 
 
-_HEADING = re.compile(r"\n=+[^\n]*=+[ \t]*(?=\n|$)")
 _PARAM_LINE = re.compile(r"\n[ \t]*\|[ \t]*[^\n|=<>{}\[\]]*=")
 _CLOSING_LINE = re.compile(r"\n[ \t]*\}\}")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def _heading_start(text: str, start: int) -> int:
+    """Where the first section heading after ``start`` begins (the line break before a line
+    that starts and ends with ``=``, spaces after it allowed), else the end of the text.
+    One look at each line that starts with ``=``: linear, whatever the line holds (a
+    pattern for it backtracks cubically on a long line of ``=``)."""
+    pos = start
+    while (newline := text.find("\n=", pos)) >= 0:
+        line_end = text.find("\n", newline + 1)
+        if line_end < 0:
+            line_end = len(text)
+        line = text[newline + 1 : line_end].rstrip(" \t")
+        if len(line) >= 2 and line.endswith("="):
+            return newline
+        pos = line_end
+    return len(text)
 
 
 def _unclosed_span(text: str, start: int, name: str, seps: list[int]) -> InfoboxSpan:
@@ -245,8 +261,7 @@ def _unclosed_span(text: str, start: int, name: str, seps: list[int]) -> Infobox
     else at the blank line after that, else at the first section heading. Its fields are
     split at its ``|`` and at every line that starts a ``| name =``.
     """
-    heading = _HEADING.search(text, start)
-    limit = heading.start() if heading else len(text)
+    limit = _heading_start(text, start)
     region = COMMENT.sub(lambda m: " " * len(m.group()), text[start:limit])
     last_param = 0
     for match in _PARAM_LINE.finditer(region):

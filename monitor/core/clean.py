@@ -34,28 +34,23 @@ def too_malformed(raw: str) -> bool:
     unclosed = max(0, raw.count("[") - raw.count("]"))  # ("{{" left open: _repair_braces)
     if unclosed > MOST_UNCLOSED:
         return True
-    pending = ""  # the tag whose ">" has not come yet: "open", "close", "void" or ""
-    opened = closed = 0
+    pending = ""  # the name of the tag whose ">" has not come yet
+    closing = False  # … and whether it is a closing tag
+    left_open: dict[str, int] = {}  # tag name → opened minus closed
     for match in _OPENERS.finditer(raw):
         slash, name, self_closing = match.groups()
         if match.group().endswith(">"):
-            if pending == "open" and not self_closing:
-                opened += 1
-            elif pending == "close":
-                closed += 1
+            if pending and not self_closing and pending not in _VOID:
+                left_open[pending] = left_open.get(pending, 0) + (-1 if closing else 1)
             pending = ""
             continue
         if pending:  # another "<" before the ">": that tag was never closed
             unclosed += 1
             if unclosed > MOST_UNCLOSED:
                 return True
-        if name is None:
-            pending = ""
-        elif slash:
-            pending = "close"
-        else:
-            pending = "void" if name.lower() in _VOID else "open"
-    return unclosed + bool(pending) + max(0, opened - closed) > MOST_UNCLOSED
+        pending, closing = (name or "").lower(), bool(slash)
+    elements = sum(count for count in left_open.values() if count > 0)
+    return unclosed + bool(pending) + elements > MOST_UNCLOSED
 
 
 def clean_value(raw: str) -> str:
@@ -68,8 +63,14 @@ def clean_value(raw: str) -> str:
     if "<" in raw and re.search(r"</?ref\b", raw, re.IGNORECASE):
         raw = _REF_SELF_CLOSING.sub("", raw)
         raw = _REF_PAIRED.sub("", raw)
-        while (match := _REF_OPEN.search(raw)) is not None:
-            raw = raw[: match.start()] + raw[_end_of_item(raw, match.end()) :]
+        # an unclosed <ref> hides the rest of its item (one pass, left to right)
+        pieces: list[str] = []
+        last = 0
+        for match in _REF_OPEN.finditer(raw):
+            if match.start() >= last:
+                pieces.append(raw[last : match.start()])
+                last = _end_of_item(raw, match.end())
+        raw = "".join(pieces) + raw[last:]
         raw = _STRAY_REF_CLOSE.sub("", raw)
     if "{{" in raw:
         raw = _repair_braces(raw)

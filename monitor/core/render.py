@@ -352,8 +352,10 @@ def template_args(template: nodes.Template) -> tuple[list[Wikicode], dict[str, W
     top = max(numbered)
     if top > 50:  # absurd numbering: keep what there is, in order
         return [numbered[k] for k in sorted(numbered)], named
-    empty = mwparserfromhell.parse("")
-    return [numbered.get(i, empty) for i in range(1, top + 1)], named
+    return [numbered.get(i, _EMPTY) for i in range(1, top + 1)], named
+
+
+_EMPTY = mwparserfromhell.parse("")  # a missing argument (only ever read)
 
 
 def ascii_digits(text: str, most: int) -> bool:

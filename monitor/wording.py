@@ -13,19 +13,29 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _figure(number: int | None, low: int | None, high: int | None) -> str:
+    """A figure as a reader reads it: "—" (none), "220", "60–70" (a range)."""
+    if number is None:
+        return "—"
+    low = number if low is None else low
+    high = number if high is None else high
+    return f"{low:,}" if low == high else f"{low:,}–{high:,}"
+
+
 def describe(change: ChangeRecord) -> str:
     """One change as a reader would say it: a core Change, a stored ChangeRow."""
     kind = change.kind
-    if kind == "figure_changed" and change.old_number == change.new_number:
-        # a range end, "c." or "+" changed: the texts say what
-        return f"{change.category or 'figure'}: {change.old} → {change.new}"
     if kind == "figure_changed":
         old, new = change.old_number, change.new_number
-        delta = f" ({new - old:+,})" if old is not None and new is not None else ""
+        old_text = _figure(old, change.old_low, change.old_high)
+        new_text = _figure(new, change.new_low, change.new_high)
+        if old_text == new_text:
+            # "c." or "+" changed: the texts say what
+            return f"{change.category or 'figure'}: {change.old} → {change.new}"
+        single = old_text.count("–") + new_text.count("–") == 0
+        delta = f" ({new - old:+,})" if old is not None and new is not None and single else ""
         what = change.category or "figure"
         side = f", {change.side}" if change.side else ""
-        old_text = "—" if old is None else f"{old:,}"
-        new_text = "—" if new is None else f"{new:,}"
         return f"{what}: {old_text} → {new_text}{delta} ({change.item}{side})"
     if kind in ("item_added", "field_added"):
         return f"+ {change.item or change.new}"

@@ -6,3 +6,5 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/import_big.py "$@"
 .venv/bin/python bench/analysis_big.py
 .venv/bin/python bench/report_big.py
+.venv/bin/python bench/visible_edits.py
+.venv/bin/python bench/hostile_wikitext.py

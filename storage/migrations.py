@@ -154,6 +154,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX digests_pending ON digests (sent_at, next_attempt);
         """,
     ),
+    (
+        "0004_range_ends",
+        # Both ends of a figure on each side of a figure_changed record ("60–70 → 60–80").
+        # Older records get their single numbers as both ends until the next analysis
+        # (the analysis version changed with the core) recomputes them.
+        """
+        ALTER TABLE changes ADD COLUMN old_low INTEGER;
+        ALTER TABLE changes ADD COLUMN old_high INTEGER;
+        ALTER TABLE changes ADD COLUMN new_low INTEGER;
+        ALTER TABLE changes ADD COLUMN new_high INTEGER;
+        UPDATE changes SET old_low = old_number, old_high = old_number,
+                           new_low = new_number, new_high = new_number
+         WHERE kind = 'figure_changed';
+        """,
+    ),
 ]
 
 

@@ -163,6 +163,7 @@ class Revert:
 
 CHANGE_COLUMNS = (
     "field", "kind", "old", "new", "item", "category", "side", "old_number", "new_number",
+    "old_low", "old_high", "new_low", "new_high",
 )  # fmt: skip
 
 
@@ -188,6 +189,14 @@ class ChangeRecord(Protocol):
     def old_number(self) -> int | None: ...
     @property
     def new_number(self) -> int | None: ...
+    @property
+    def old_low(self) -> int | None: ...
+    @property
+    def old_high(self) -> int | None: ...
+    @property
+    def new_low(self) -> int | None: ...
+    @property
+    def new_high(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,10 @@ class ChangeRow:
     side: str | None
     old_number: int | None
     new_number: int | None
+    old_low: int | None = None  # a figure's ends (a range's; else both the number)
+    old_high: int | None = None
+    new_low: int | None = None
+    new_high: int | None = None
     revert: Revert | None = None  # this revision is an identity revert
     reverted_by: int | None = None  # a later identity revert undid this revision
 

@@ -1,36 +1,155 @@
 """The template catalogue: how each display template an infobox uses shows on the page.
 
 A handler renders one template call into the renderer's output (:data:`render.Out`):
-text, item breaks and annotations (flags, links). Templates not in the catalogue are
-rendered by :func:`unknown` from their arguments; templates that show nothing a reader
-reads as a value (footnotes, maintenance tags, icons) are listed in :data:`NOTHING`.
+text, item breaks and annotations (flags, links). What each template shows, and why, is
+written down in ``catalogue.md`` next to this file.
+
+The principle: **render what you do not know rather than drop it.** A template that is
+not in the catalogue shows its positional arguments and its named arguments that are not
+presentational (:func:`unknown`); presentational arguments — style, class, width, size,
+align, colours, image sizes, CSS in a positional argument — never become values
+(:func:`presentational_arg`, :func:`presentational_value`). Templates that show nothing a
+reader reads as a value (footnotes, maintenance tags) are listed in :data:`NOTHING`.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from mwparserfromhell import nodes
 
-from . import render
+from . import dates, render
 from .names import upper_first
 from .numbers import exact_value
 from .scan import display_template_name
+from .tables import COUNTRY_NAMES, LANGUAGES
 
 KIA_MARKER = " †"  # what {{KIA}} (and {{DOW}}, {{Executed}}) display: a dagger
 
+# -- what is presentational -------------------------------------------------------------------
+
+_CSS_PROPERTY = (
+    r"(?:line-height|padding(?:-[a-z]+)?|margin(?:-[a-z]+)?|font(?:-[a-z]+)?|color|"
+    r"background(?:-[a-z]+)?|text-[a-z]+|vertical-align|white-space|(?:max-|min-)?width|"
+    r"(?:max-|min-)?height|border(?:-[a-z]+)?|display|float|clear|overflow|opacity|"
+    r"letter-spacing|word-spacing|direction|list-style(?:-[a-z]+)?|box-shadow)"
+)
+# One or more CSS declarations ("line-height:1.25em", "padding-top:0;line-height:1.4em;"),
+# in lower case as CSS is written ("Colour: red" is text): every repetition starts at a
+# ";", so the match is linear.
+_CSS = re.compile(
+    rf"\s*{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*(?:;\s*(?:{_CSS_PROPERTY}\s*:[^;{{}}\[\]<>|]*)?)*"
+)
+_LENGTH = re.compile(
+    r"\s*(?:x?\d+(?:\.\d+)?\s*(?:px|em|ex|pt|rem|%)|\d+x\d+px|upright(?:\s*=?\s*[\d.]+)?)\s*",
+    re.IGNORECASE,
+)
+_COLOUR = re.compile(r"\s*#[0-9a-f]{3,8}\s*", re.IGNORECASE)
+_PRESENTATIONAL_NAMES = frozenset(
+    {"style", "class", "id", "align", "valign", "float", "width", "height", "size", "fontsize",
+     "border", "padding", "margin", "bgcolor", "bgcolour", "background", "color", "colour",
+     "fontcolor", "textcolor", "upright", "px", "scale", "dir", "css", "clear", "nowrap",
+     "alt", "frame", "thumb", "frameless"}
+)  # fmt: skip
+_PRESENTATIONAL_ENDINGS = (
+    "style", "class", "color", "colour", "size", "width", "height", "align", "_alt",
+)  # fmt: skip
+# Named arguments that are options or metadata of a template, not text it shows.
+_OPTION_NAMES = frozenset(
+    {"date", "url", "access-date", "accessdate", "archive-url", "archiveurl", "archive-date",
+     "archivedate", "url-status", "df", "mf", "nocat", "nocategory", "ref", "group", "sort",
+     "sortkey", "link", "links", "nolink", "lk", "abbr", "disp", "order", "sp", "adj",
+     "sigfig", "round", "paren", "italic", "italics", "bot", "lang", "script", "rtl",
+     "anchor", "name-list-style", "mode", "format", "display", "embed", "child", "subbox",
+     "expand", "collapsed", "autocollapse", "state", "noicon", "icon", "variant",
+     "reason", "talk", "section", "fix-attempted", "cs1-dates"}
+)  # fmt: skip
+_FLAG_VALUES = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "0", "1", "none"})
+
+
+def presentational_value(text: str) -> bool:
+    """Whether a positional argument is presentation, not text: CSS declarations
+    ("line-height:1.25em"), a length ("20px", "90%", "1.2em"), a colour ("#ebc0b3")."""
+    if len(text) > 300:
+        return False
+    return any(p.fullmatch(text) is not None for p in (_CSS, _LENGTH, _COLOUR))
+
+
+def _arg_name(name: str) -> str:
+    return name.strip().casefold().replace(" ", "_").replace("-", "_")
+
+
+def presentational_arg(name: str, value: str) -> bool:
+    """Whether a named template argument never shows as text: presentation (style, class,
+    width, size, align, colours, image sizes, alt text) or an option (``df=y``,
+    ``link=no``, ``date=…`` of a maintenance mark)."""
+    key = _arg_name(name)
+    if key in _PRESENTATIONAL_NAMES or key.endswith(_PRESENTATIONAL_ENDINGS):
+        return True
+    if key.replace("_", "-") in _OPTION_NAMES or name.strip().casefold() in _OPTION_NAMES:
+        return True
+    value = value.strip()
+    return value.casefold() in _FLAG_VALUES or presentational_value(value)
+
+
+# Infobox parameters (not template arguments) are facts unless clearly presentation: a
+# "width" or "color" can be a fact (a bridge's width, a mineral's colour), so only these.
+_PICTURE = (
+    r"(?:image|img|map|logo|flag|seal|coa|coat_of_arms|coat|emblem|insignia|photo|crew_photo|"
+    r"signature|pushpin_map|pushpin|icon|symbol|locator_map|relief|m|caption|patch|mark|"
+    r"banner|cover)"
+)
+_PRESENTATIONAL_PARAM = re.compile(
+    rf"alt|.*_alt|alt_(?:flag|coat|map|image|img|symbol|seal|emblem|logo|caption)\d*|.*(?:style|class)|(?:bg|fg|family|header|title|text|border|box)"
+    rf"_?colou?r|background|{_PICTURE}_?(?:size|width|height|upright|px|alt)|"
+    r"upright|embed|child|subbox|italic_title|nocat|noicon|autocollapse|.*_?expand"
+)
+
+
+def presentational_param(name: str, value: str) -> bool:
+    """Whether an infobox parameter is presentation, not a fact: alt texts, styles and
+    classes, header colours, picture sizes (``image_size = 300px``), box options
+    (``embed = yes``) — by its name, or by a value that is only a length or CSS."""
+    key = _arg_name(name)
+    if len(key) <= 60 and _PRESENTATIONAL_PARAM.fullmatch(key) is not None:
+        return True
+    return presentational_value(value.strip()) and not value.strip().startswith("#")
+
+
+# -- the handlers -----------------------------------------------------------------------------
+
+
+def _args_shown(node: nodes.Template) -> list[object]:
+    """The arguments an unknown template shows, in order: positional ones that are not
+    presentation, then named ones that are neither presentation nor options."""
+    positional, _ = render.template_args(node)
+    shown: list[object] = [
+        value for value in positional
+        if str(value).strip() and not presentational_value(render.flat(value))
+    ]  # fmt: skip
+    for param in node.params:
+        key = str(param.name).strip()
+        if not param.showkey or render.ascii_digits(key, 4):
+            continue
+        if str(param.value).strip() and not presentational_arg(key, render.flat(param.value)):
+            shown.append(param.value)
+    return shown
+
 
 def unknown(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """Something readable: the first non-empty positional argument, else the name."""
-    positional, _ = render.template_args(node)
-    for value in positional:
-        if str(value).strip():
-            render.render_code(value, out)
-            return
+    """A template not in the catalogue: what it is given to show (:func:`_args_shown`),
+    separated by spaces; with nothing to show, its name (a {{Yes}} shows "Yes"), or a
+    country's flag and code for {{CAN}}-style templates."""
+    shown = _args_shown(node)
+    if shown:
+        for i, value in enumerate(shown):
+            if i:
+                out.append(" ")
+            render.render_code(value, out)  # type: ignore[arg-type]
+        return
     bare = raw_name.strip()
     if re.fullmatch(r"[A-Z]{3}", bare):  # {{CAN}}, {{GER}}: a country's flag and code
-        out.append(("flag", bare))
+        out.append(("flag", COUNTRY_NAMES.get(bare.casefold(), bare)))
         out.append(bare)
         return
     if ":" in name or bare.isupper() or name.startswith("#"):
@@ -43,8 +162,14 @@ def _nothing(node: nodes.Template, name: str, raw_name: str, out: render.Out) ->
 
 
 def list_template(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, _ = render.template_args(node)
+    """{{ubl|A|B}}, {{hlist}}, {{plainlist}}…: each item on a line of its own;
+    {{collapsible list|title=T|…}} shows its title first (the items on a click)."""
+    positional, named = render.template_args(node)
     out.append(render.BREAK)
+    title = named.get("title")
+    if title is not None and name in ("collapsible list", "cslist"):
+        render.render_code(title, out)
+        out.append(render.BREAK)
     for value in positional:
         render.render_code(value, out)
         out.append(render.BREAK)
@@ -54,14 +179,20 @@ def _break(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> N
     out.append(render.BREAK)
 
 
+def _shown_positional(node: nodes.Template) -> list[object]:
+    positional, _ = render.template_args(node)
+    return [v for v in positional if not presentational_value(render.flat(v))]
+
+
 def _first(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, named = render.template_args(node)
+    """{{nowrap|text}}, {{small|text}}, {{tooltip|text|title}}…: the text. A first
+    argument that is CSS is not text ({{longitem|line-height:1.25em|text}})."""
+    positional = _shown_positional(node)
+    _, named = render.template_args(node)
     if positional:
-        render.render_code(positional[0], out)
+        render.render_code(positional[0], out)  # type: ignore[arg-type]
     elif "text" in named:
         render.render_code(named["text"], out)
-    elif "1" in named:
-        render.render_code(named["1"], out)
 
 
 def _second(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
@@ -73,11 +204,29 @@ def _second(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> 
 
 
 def _last(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, named = render.template_args(node)
+    """{{transl|ar|text}}, {{resize|90%|text}}, {{longitem|style|text}}: the last."""
+    positional = _shown_positional(node)
+    _, named = render.template_args(node)
     if positional:
-        render.render_code(positional[-1], out)
+        render.render_code(positional[-1], out)  # type: ignore[arg-type]
     elif "text" in named:
         render.render_code(named["text"], out)
+
+
+def _url(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{URL|http://www.ansi.org/}} → "www.ansi.org"; {{URL|example.org|Example}} →
+    "Example"."""
+    positional, _ = render.template_args(node)
+    label = render.text_arg(positional, 1)
+    if label:
+        out.append(label)
+        return
+    address = render.text_arg(positional, 0)
+    address = re.sub(r"^(?:https?:)?//", "", address, flags=re.IGNORECASE)
+    out.append(address[:-1] if address.endswith("/") and address.count("/") == 1 else address)
+
+
+# -- flags and armed forces -------------------------------------------------------------------
 
 
 def _flagicon(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
@@ -95,14 +244,21 @@ def _flagicon_image(node: nodes.Template, name: str, raw_name: str, out: render.
 
 
 def _flag(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{flag|X}} / {{flagcountry|X}}: a flag and the linked name; {{flagu|X}}: unlinked."""
+    """{{flag|X}}: a flag and X, linked; {{flagcountry|X}} and {{flagu|X}}: the country's
+    short name ({{flagcountry|Kingdom of Great Britain}} → "Great Britain"); ``name=``
+    replaces the text. The second argument (a variant, e.g. a year) is not shown."""
     positional, named = render.template_args(node)
     if name == "flagg":  # {{flagg|mode|X}}
         positional = positional[1:]
     side = render.text_arg(positional, 0)
     if not side:
         return
-    text = render.flat(named["name"]) if "name" in named else side
+    if "name" in named:
+        text = render.flat(named["name"])
+    elif name in ("flag", "flagg"):
+        text = side
+    else:
+        text = COUNTRY_NAMES.get(side.casefold(), side)
     out.append(("flag", side))
     if name not in ("flagu", "flag u"):
         out.append(("link", render.normalize_link_target(side), text))
@@ -144,109 +300,59 @@ def _sic(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> Non
         render.render_code(value, out)
 
 
-def _circa(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, _ = render.template_args(node)
-    value = render.text_arg(positional, 0)
-    out.append(f"c. {value}" if value else "c.")
-
+# -- numbers and units ------------------------------------------------------------------------
 
 _RANGE_WORDS = {"-": "–", "–": "–", "—": "–", "to": " to ", "and": " and ", "or": " or ",
                 "&": " & ", "x": " × ", "×": " × ", "by": " by ", "+": " + ", "to(-)": " to ",
                 "and(-)": " and ", "+/-": " ± ", "±": " ± "}  # fmt: skip
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _grouped(number: str) -> str:
+    """A plain number with thousands separators, as {{convert}} shows it: 63650 → 63,650."""
+    if not _PLAIN_NUMBER.fullmatch(number) or len(number) > 30:
+        return number
+    whole, dot, fraction = number.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}{dot}{fraction}"
 
 
 def _convert(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{convert|20|km}} → "20 km"; {{convert|20|-|30|km}} → "20–30 km"."""
+    """{{convert|63650|lb|kg}} → "63,650 lb (kg)"; {{convert|20|-|30|km}} → "20–30 km";
+    {{convert|5|ft|11|in|m}} → "5 ft 11 in (m)": the value and unit given, and the unit it
+    is converted to (the converted number follows from them)."""
     positional, _ = render.template_args(node)
-    values = [render.text_arg(positional, i) for i in range(min(len(positional), 6))]
+    values = [render.text_arg(positional, i) for i in range(min(len(positional), 8))]
     if not values:
         return
     if len(values) >= 4 and values[1] in _RANGE_WORDS:
-        out.append(f"{values[0]}{_RANGE_WORDS[values[1]]}{values[2]} {values[3]}")
-    elif len(values) >= 2:
-        out.append(f"{values[0]} {values[1]}")
+        low, high = _grouped(values[0]), _grouped(values[2])
+        parts, rest = [f"{low}{_RANGE_WORDS[values[1]]}{high}", values[3]], values[4:]
     else:
-        out.append(values[0])
+        parts, i = [_grouped(values[0])], 1
+        while i < len(values):  # 5|ft|11|in: a value in several units
+            parts.append(values[i])
+            if i + 2 < len(values) and _PLAIN_NUMBER.fullmatch(values[i + 1]):
+                parts.append(_grouped(values[i + 1]))
+                i += 2
+            else:
+                i += 1
+                break
+        rest = values[i:]
+    shown = " ".join(p for p in parts if p)
+    target = rest[0] if rest and not _PLAIN_NUMBER.fullmatch(rest[0]) else ""
+    out.append(f"{shown} ({target})" if target else shown)
 
 
-def _lang(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{lang|xx|text}}, {{langx|xx|text}}, {{lang-xx|text}}, {{transl|xx|text}}."""
-    positional, named = render.template_args(node)
-    index = 0 if name.startswith("lang-") else 1
-    if index < len(positional):
-        render.render_code(positional[index], out)
-    elif "text" in named:
-        render.render_code(named["text"], out)
+_HEIGHT_UNITS = (("m", "m"), ("cm", "cm"), ("ft", "ft"), ("in", "in"), ("hh", "hands"))
 
 
-def _legend(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{legend|#color|label}}: the label, on a line of its own."""
-    positional, named = render.template_args(node)
-    out.append(render.BREAK)
-    if len(positional) > 1:
-        render.render_code(positional[1], out)
-    elif "text" in named:
-        render.render_code(named["text"], out)
-    out.append(render.BREAK)
-
-
-def _interlanguage(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{ill|Local|de|Fremd}}: a link to the local page."""
-    positional, named = render.template_args(node)
-    target = render.text_arg(positional, 0)
-    text = render.flat(named["lt"]) if "lt" in named else target
-    if target:
-        out.append(("link", render.normalize_link_target(target), text))
-        out.append(text)
-
-
-def _sortname(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, named = render.template_args(node)
-    text = " ".join(
-        x for x in (render.text_arg(positional, 0), render.text_arg(positional, 1)) if x
-    )
-    target = render.text_arg(positional, 2) or text
-    if "nolink" in named:
-        out.append(text)
-        return
-    out.append(("link", render.normalize_link_target(target), text))
-    out.append(text)
-
-
-def _marriage(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{marriage|[[Mary Todd]]|1842|1865}} → "Mary Todd (m. 1842–1865)"."""
-    positional, _ = render.template_args(node)
-    if positional:
-        render.render_code(positional[0], out)
-    years = "–".join(
-        x for x in (render.text_arg(positional, 1), render.text_arg(positional, 2)) if x
-    )
-    if years:
-        out.append(f" (m. {years})")
-
-
-def _abbr(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    positional, _ = render.template_args(node)
-    if positional:
-        render.render_code(positional[0], out)
-
-
-def _coord(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{coord|52|31|N|13|24|E}} → "52°31′N 13°24′E"; decimal forms as they are."""
-    positional, _ = render.template_args(node)
-    values = [render.text_arg(positional, i) for i in range(len(positional))]
-    parts: list[str] = []
-    group: list[str] = []
-    marks = ("°", "′", "″")
-    for value in values:
-        if value.upper() in ("N", "S", "E", "W"):
-            parts.append("".join(v + marks[i] for i, v in enumerate(group[:3])) + value.upper())
-            group = []
-        elif re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-            group.append(value)
-    if group and not parts:
-        parts = ["°, ".join(group[:2]) + "°"]
-    out.append(" ".join(parts) if parts else "coordinates")
+def _height(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{height|ft=5|in=11}} → "5 ft 11 in"; {{height|m=1.80}} → "1.80 m"."""
+    _, named = render.template_args(node)
+    parts = [f"{render.flat(named[key])} {unit}" for key, unit in _HEIGHT_UNITS
+             if render.flat(named.get(key))]  # fmt: skip
+    out.append(" ".join(parts))
 
 
 def _formatnum(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
@@ -275,137 +381,277 @@ def _case_function(node: nodes.Template, name: str, raw_name: str, out: render.O
     out.append(value)
 
 
-# Dates: deterministic renderings only (an age "as of today" would change by itself).
-
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
-
-
-def _month(value: str) -> int | None:
-    value = value.strip()
-    if render.ascii_digits(value, 2):
-        month = int(value)
-        return month if 1 <= month <= 12 else None
-    for i, month_name in enumerate(_MONTH_NAMES):
-        if value and month_name.casefold().startswith(value.casefold()[:3]):
-            return i + 1
-    return None
+_TRENDS = {
+    "increase": "▲", "decrease": "▼", "steady": "▬", "increasepositive": "▲",
+    "increasenegative": "▲", "decreasepositive": "▼", "decreasenegative": "▼",
+    "increaseneutral": "▲", "decreaseneutral": "▼", "up": "▲", "down": "▼",
+}  # fmt: skip
 
 
-Date = tuple[int, int | None, int | None]  # year, month, day
+def _trend(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{increase}} ▲, {{decrease}} ▼, {{steady}} ▬: an arrow a reader sees (flipping it
+    is a change of the figure's direction)."""
+    out.append(_TRENDS[name] + " ")
 
 
-def _ymd(values: list[str]) -> Date | None:
-    if not values or not render.ascii_digits(values[0].strip().removeprefix("-"), 6):
-        return None
-    year = int(values[0])
-    month = _month(values[1]) if len(values) > 1 and values[1].strip() else None
-    day = None
-    if month and len(values) > 2 and render.ascii_digits(values[2].strip(), 2):
-        day = int(values[2])
-    return year, month, day
+# -- codes ------------------------------------------------------------------------------------
 
 
-def _format_date(date: Date, day_first: bool) -> str:
-    year, month, day = date
-    if month is None:
-        return str(year)
-    if day is None:
-        return f"{_MONTH_NAMES[month - 1]} {year}"
-    if day_first:
-        return f"{day} {_MONTH_NAMES[month - 1]} {year}"
-    return f"{_MONTH_NAMES[month - 1]} {day}, {year}"
-
-
-def _date_template(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{start date|2024|11|27|df=y}} → "27 November 2024"; {{death date and age|…}} adds
-    "(aged N)"; {{birth date and age}} shows the date only."""
-    positional, named = render.template_args(node)
-    values = [render.text_arg(positional, i) for i in range(len(positional))]
-    day_first = render.flat(named.get("df")).casefold() in ("y", "yes", "1", "true")
-    date = _ymd(values[:3])
-    if date is None:
-        if values:
-            out.append(values[0])
+def _icd10(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{ICD10|F|84|0|f|80}} → "F84.0"; {{ICD10|O|04||o|00}} → "O04" (the last two
+    arguments only make the link); {{ICD10|F84.0}} as written."""
+    positional, _ = render.template_args(node)
+    values = [render.text_arg(positional, i) for i in range(min(len(positional), 3))]
+    if len(values) < 2:
+        out.append(values[0] if values else "")
         return
-    text = _format_date(date, day_first)
-    if name in ("death date and age", "dda", "death-date and age") and len(values) >= 4:
-        birth = _ymd(values[3:6])
-        if birth is not None:
-            years = _years_between(birth, date)
-            if years is not None:
-                text += f" (aged {years})"
+    code = values[0] + values[1]
+    if len(values) > 2 and values[2]:
+        code += "." + values[2]
+    out.append(code)
+
+
+def _joined(separator: str, prefix: str = "", most: int = 2) -> render.Handler:
+    """A code shown as its arguments joined: {{eMedicine2|ped|180}} → "ped/180",
+    {{ICDO|8000|3}} → "M8000/3", {{ICD9|299.00}} → "299.00"."""
+
+    def handler(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+        positional, _ = render.template_args(node)
+        values = [render.text_arg(positional, i) for i in range(min(len(positional), most))]
+        shown = separator.join(v for v in values if v)
+        if shown:
+            out.append(prefix + shown)
+
+    return handler
+
+
+# -- languages --------------------------------------------------------------------------------
+
+
+def _lang(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{lang|fr|texte}} → "texte"; {{lang-fr|texte}} and {{langx|fr|texte}} →
+    "French: texte" (with a transliteration: ", romanized: …"; a translation: ", lit.
+    '…'"); ``label=none`` drops the label; an unknown code shows the text alone."""
+    positional, named = render.template_args(node)
+    if name.startswith("lang-") and name != "lang-x":
+        code, args = name[5:], positional
+    else:
+        code, args = render.text_arg(positional, 0), positional[1:]
+    if args:
+        text: object = args[0]
+    elif "text" in named:
+        text = named["text"]
+    else:
+        return
+    language = LANGUAGES.get(code.strip().casefold().split("-")[0])
+    label = render.flat(named.get("label")) if "label" in named else language
+    if name != "lang" and label and label.casefold() != "none":
+        out.append(f"{label}: ")
+    render.render_code(text, out)  # type: ignore[arg-type]
+    if name == "lang":
+        return
+    translit = render.flat(named.get("translit") or named.get("tr")) or (
+        render.text_arg(args, 1) if name != "lang" else ""
+    )
+    if translit:
+        out.append(f", romanized: {translit}")
+    literal = render.flat(named.get("lit")) or render.text_arg(args, 2)
+    if literal:
+        out.append(f", lit. '{literal}'")
+
+
+def _language_icon(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{fr icon}} → "(in French)"; {{in lang|fr|de}} → "(in French and German)"."""
+    if name.endswith(" icon"):
+        codes = [name[: -len(" icon")]]
+    else:
+        positional, _ = render.template_args(node)
+        codes = [render.text_arg(positional, i) for i in range(len(positional))]
+    names = [LANGUAGES.get(c.casefold(), c) for c in codes if c]
+    if names:
+        shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(f"(in {shown})")
+
+
+def _nihongo(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{nihongo|Tokyo|東京|Tōkyō}} → "Tokyo (東京, Tōkyō)"; {{nihongo3|Tokyo|東京|Tōkyō}}
+    → "Tōkyō (東京, Tokyo)"; {{nihongo2|東京}} → "東京"."""
+    positional, _ = render.template_args(node)
+    values = [render.flat(v) for v in positional[:5]]
+    if name == "nihongo3":  # the same arguments, the rōmaji first
+        values = [*(values[2:3] or [""]), *values[1:2], *values[:1], *values[3:]]
+    shown = [v for v in values if v]
+    if not shown:
+        return
+    if name in ("nihongo2", "nihongo foot") or len(shown) == 1:
+        out.append(shown[0])
+        return
+    out.append(f"{shown[0]} ({', '.join(shown[1:])})")
+
+
+def _interlanguage(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{ill|Local|de|Fremd|lt=label}}: a link to the local page, showing the label (the
+    "[de]" after it shows only while the local page is missing, which the text cannot
+    tell). The older order, {{ill|de|Fremd|Local|label}}, starts with a language code."""
+    positional, named = render.template_args(node)
+    values = [render.text_arg(positional, i) for i in range(min(len(positional), 4))]
+    if len(values) >= 3 and re.fullmatch(r"[a-z]{2,3}(?:-[a-z]+)?", values[0]):
+        target = values[2] or values[1]
+        text = values[3] if len(values) > 3 and values[3] else target
+    else:
+        target = values[0] if values else ""
+        text = target
+    if "lt" in named:
+        text = render.flat(named["lt"])
+    if target:
+        out.append(("link", render.normalize_link_target(target), text))
+        out.append(text)
+
+
+# -- names, places, lists ---------------------------------------------------------------------
+
+
+def _legend(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{legend|#color|label}}: the label, on a line of its own."""
+    positional, named = render.template_args(node)
+    out.append(render.BREAK)
+    if len(positional) > 1:
+        render.render_code(positional[1], out)
+    elif "text" in named:
+        render.render_code(named["text"], out)
+    out.append(render.BREAK)
+
+
+def _sortname(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    positional, named = render.template_args(node)
+    text = " ".join(
+        x for x in (render.text_arg(positional, 0), render.text_arg(positional, 1)) if x
+    )
+    target = render.text_arg(positional, 2) or text
+    if "nolink" in named:
+        out.append(text)
+        return
+    out.append(("link", render.normalize_link_target(target), text))
     out.append(text)
 
 
-def _years_between(a: Date, b: Date) -> int | None:
-    if a[1] is None or b[1] is None:
-        return None
-    years = b[0] - a[0]
-    if (b[1], b[2] or 1) < (a[1], a[2] or 1):
-        years -= 1
-    return years
+def _coord(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{coord|52|31|N|13|24|E}} → "52°31′N 13°24′E"; {{coord|52.5|-13.4}} →
+    "52.5°N 13.4°W" (the sign chooses the hemisphere)."""
+    positional, _ = render.template_args(node)
+    values = [render.text_arg(positional, i) for i in range(min(len(positional), 10))]
+    parts: list[str] = []
+    group: list[str] = []
+    marks = ("°", "′", "″")
+    for value in values:
+        if value.upper() in ("N", "S", "E", "W"):
+            parts.append("".join(v + marks[i] for i, v in enumerate(group[:3])) + value.upper())
+            group = []
+        elif _PLAIN_NUMBER.fullmatch(value):
+            group.append(value)
+    if len(group) >= 2 and not parts:
+        latitude, longitude = group[0], group[1]
+        parts = [
+            latitude.lstrip("-") + "°" + ("S" if latitude.startswith("-") else "N"),
+            longitude.lstrip("-") + "°" + ("W" if longitude.startswith("-") else "E"),
+        ]
+    out.append(" ".join(parts) if parts else "coordinates")
 
 
-def _age_template(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
-    """{{Age in years, months, weeks and days|year1=…|…|year2=…}} → "1 week and 4 days".
-    Without an end date the age is "as of today": nothing is shown."""
+def _map_caption(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{map caption|location_color=green|region=Europe|region_color=dark grey}} →
+    "Location (green)", "– in Europe (dark grey)": the colours are text here, naming the
+    map's colours. The page's own name (the default location) is not known here."""
+    _, named = render.template_args(node)
+
+    def part(place: str, colour_key: str) -> str:
+        colour = render.flat(named.get(colour_key))
+        return place + (f" ({colour})" if colour else "")
+
+    location = render.flat(named.get("location"))
+    prefix = render.flat(named.get("countryprefix"))
+    where = " ".join(x for x in (prefix, location) if x)
+    out.append(part(f"Location of {where}" if where else "Location", "location_color"))
+    for key in ("region", "subregion"):
+        place = named.get(key)
+        if place is not None and render.flat(place):
+            out.append(render.BREAK)
+            out.append("– in ")
+            render.render_code(place, out)
+            colour = render.flat(named.get(f"{key}_color"))
+            if colour:
+                out.append(f" ({colour})")
+    out.append(render.BREAK)
+
+
+def _fossil_range(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{fossil range|5|0}} → "5–0 Ma"; {{fossil range|Late Silurian|Recent}} → "Late
+    Silurian – Recent"; ``PS=`` text follows. The time bar shows no text of its own."""
     positional, named = render.template_args(node)
-    values = [render.text_arg(positional, i) for i in range(len(positional))]
-
-    def date(n: int) -> datetime.date | None:
-        keys = (f"year{n}", f"month{n}", f"day{n}")
-        if all(k in named for k in keys):
-            parts = [render.flat(named[k]) for k in keys]
-        else:
-            parts = values[(n - 1) * 3 : n * 3]
-        if len(parts) < 3:
-            return None
-        try:
-            month = _month(parts[1])
-            return datetime.date(int(parts[0]), month or 0, int(parts[2]))
-        except (TypeError, ValueError, OverflowError):
-            return None
-
-    start, end = date(1), date(2)
-    if start is None or end is None or end < start:
-        return
-    years = end.year - start.year
-    months = end.month - start.month
-    days = end.day - start.day
-    if days < 0:
-        months -= 1
-        previous_month = end.replace(day=1) - datetime.timedelta(days=1)
-        days += previous_month.day
-    if months < 0:
-        years -= 1
-        months += 12
-    units: list[tuple[int, str]] = []
-    if name in ("age", "age in years"):
-        out.append(str(years))
-        return
-    if "years" in name:
-        units.append((years, "year"))
+    early, late = render.text_arg(positional, 0), render.text_arg(positional, 1)
+    numeric = all(_PLAIN_NUMBER.fullmatch(x) for x in (early, late) if x)
+    if numeric:
+        shown = "–".join(x for x in (early, late) if x) + " Ma" if early or late else ""
     else:
-        months += years * 12
-    if "months" in name:
-        units.append((months, "month"))
-    else:  # {{age in days}}, {{age in years and days}}: the days since the last birthday
-        anniversary = start.year + (years if "years" in name else 0)
-        try:
-            days = (end - start.replace(year=anniversary)).days
-        except ValueError:  # 29 February
-            days = (end - start.replace(year=anniversary, day=28)).days - 1
-    if "weeks" in name:
-        units += [(days // 7, "week"), (days % 7, "day")]
-    elif "days" in name:
-        units.append((days, "day"))
-    shown = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
-    if not shown:
-        shown = ["0 days"]
-    out.append(shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1])
+        shown = " – ".join(x for x in (early, late) if x)
+    postscript = render.flat(named.get("ps"))
+    out.append(" ".join(x for x in (shown, postscript) if x) + " ")
+
+
+def _taxon_list(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{taxon list|[[A]]|authority|[[B]]|authority}}: a taxon (and its authority) a line."""
+    positional, _ = render.template_args(node)
+    out.append(render.BREAK)
+    for i in range(0, len(positional), 2):
+        render.render_code(positional[i], out)
+        if i + 1 < len(positional):
+            out.append(" ")
+            render.render_code(positional[i + 1], out)
+        out.append(render.BREAK)
+
+
+def _ship(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{USS|Yorktown|CV-10}} → "USS Yorktown (CV-10)"; {{ship|HMS|Victory}} → "HMS
+    Victory". (The display code that may follow is not modelled: see catalogue.md.)"""
+    positional, _ = render.template_args(node)
+    values = [render.text_arg(positional, i) for i in range(min(len(positional), 3))]
+    if name == "ship":
+        prefix, values = (values[0] if values else ""), values[1:]
+    else:
+        prefix = name.upper()
+    ship = " ".join(x for x in (prefix, values[0] if values else "") if x)
+    hull = values[1] if len(values) > 1 else ""
+    text = f"{ship} ({hull})" if hull else ship
+    out.append(("link", render.normalize_link_target(text), text))
+    out.append(text)
+
+
+def _based_on(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+    """{{based on|''Work''|Author|Author 2}} → "Work by Author and Author 2"."""
+    positional, _ = render.template_args(node)
+    if not positional:
+        return
+    render.render_code(positional[0], out)
+    authors = [render.flat(v) for v in positional[1:] if render.flat(v)]
+    if authors:
+        joined = (
+            authors[0] if len(authors) == 1 else ", ".join(authors[:-1]) + " and " + authors[-1]
+        )
+        out.append(f" by {joined}")
+
+
+def _medal(label: str) -> render.Handler:
+    """{{MedalGold|1996 Atlanta|Singles}} → "Gold medal – 1996 Atlanta – Singles"."""
+
+    def handler(node: nodes.Template, name: str, raw_name: str, out: render.Out) -> None:
+        out.append(render.BREAK)
+        out.append(label)
+        for value in _shown_positional(node):
+            out.append(" – ")
+            render.render_code(value, out)  # type: ignore[arg-type]
+        out.append(render.BREAK)
+
+    return handler
 
 
 NOTHING = frozenset(
@@ -428,13 +674,11 @@ NOTHING = frozenset(
      "year needed", "date missing", "tone inline", "attribution needed", "by how much",
      "how", "why", "where", "quantify", "unbalanced opinion", "inconsistent", "lopsided",
      "unreliable medical source", "request quotation", "rq", "page numbers needed",
-     # icons and layout
-     "increase", "decrease", "steady", "increasenegative", "decreasepositive",
-     "increasepositive", "decreasenegative", "increaseneutral", "decreaseneutral",
+     # layout
      "nowrap begin", "nowrap end", "clear", "-", "clr", "endplainlist", "startplainlist",
      "endflatlist", "startflatlist", "end plainlist", "start plainlist", "div col end",
      "col-end", "anchor", "short description", "defaultsort", "toc", "void", "nobreak",
-     "stack begin", "stack end", "up", "down"}
+     "stack begin", "stack end"}
 )  # fmt: skip
 
 HANDLERS: dict[str, render.Handler] = {}
@@ -455,28 +699,46 @@ _register(list_template, "ubl", "unbulleted list", "ublist", "unbulleted", "plai
           "plain list", "flatlist", "flat list", "hlist", "bulleted list", "bulletted list",
           "blist", "bullet list", "ordered list", "unordered list", "collapsible list",
           "cslist", "vunblist", "ubil", "unbulleted indent list", "div col", "columns-list",
-          "col-begin", "indented plainlist")  # fmt: skip
+          "col-begin", "indented plainlist", "vertical list", "vlist")  # fmt: skip
 _register(_break, "pb", "br", "break", "crlf", "hr", "paragraph break", "parabr")
 _register(_first, "nowrap", "nobr", "small", "smaller", "big", "larger", "nobold", "noitalic",
           "em", "strong", "center", "centre", "bold", "italic", "font",
-          "not a typo", "longitem", "nowraplinks", "url", "tooltip", "hover title", "abbrv",
-          "small caps", "smallcaps", "sc", "lower", "nihongo", "nastaliq", "large", "huge",
+          "not a typo", "nowraplinks", "tooltip", "hover title", "abbrv",
+          "small caps", "smallcaps", "sc", "lower", "nastaliq", "large", "huge",
           "midsize", "text", "plain", "nowrap links", "italic title", "ital", "noitalics",
-          "no italic", "serif", "mono", "monospace", "clarify span",
+          "no italic", "serif", "mono", "monospace", "clarify span", "abbr", "abbrlink",
           "citation needed span", "abbreviation", "sic?", "nbsp fix", "bigger", "strikethrough",
-          "strike", "underline", "sans-serif", "keypress", "highlight", "tooltip2")  # fmt: skip
+          "strike", "underline", "sans-serif", "keypress", "highlight", "tooltip2",
+          "script", "ipa", "ipa-all", "ipac-en")  # fmt: skip
 _register(_second, "color", "colour", "fontcolor", "font color", "native name", "native phrase")
-_register(_last, "transl", "transliteration", "lang-rtl", "resize")
+_register(_last, "transl", "transliteration", "lang-rtl", "resize", "longitem")
 _register(_lang, "lang", "langx", "lang-x")
+_register(_language_icon, "in lang")
+_register(_nihongo, "nihongo", "nihongo2", "nihongo3", "nihongo foot")
 _register(_legend, "legend", "leftlegend", "legend2", "legend inline", "legend-line",
           "legend striped", "legend0", "legend3", "legend-table")  # fmt: skip
 _register(_interlanguage, "ill", "interlanguage link", "interlanguage link multi", "link-interwiki")
 _register(_sortname, "sortname")
-_register(_marriage, "marriage", "married")
-_register(_abbr, "abbr", "abbrlink")
-_register(_coord, "coord", "coor", "coor d", "coor dm", "coor dms")
-_register(_circa, "circa", "c.", "ca.", "ca", "circa.")
+_register(_url, "url")
+_register(_coord, "coord", "coor", "coor d", "coor dm", "coor dms", "lunar coords and quad cat")
+_register(_map_caption, "map caption")
 _register(_convert, "convert", "cvt")
+_register(_height, "height")
+_register(_trend, *_TRENDS)
+_register(_icd10, "icd10", "icd10cm")
+_register(_joined(""), "icd9", "icd9cm", "icd11", "meshid", "mesh", "omim", "diseasesdb",
+          "diseasesdb2", "medlineplus", "snomed ct", "icd10pcs", "orphanet")  # fmt: skip
+_register(_joined("/"), "emedicine", "emedicine2")
+_register(_joined("/", "M"), "icdo", "icd-o")
+_register(_fossil_range, "fossil range", "fossilrange", "fossil_range")
+_register(_taxon_list, "taxon list", "taxonlist")
+_register(_ship, "uss", "hms", "hmas", "hmcs", "hmnzs", "usns", "uscgc", "ss", "rms", "hmhs",
+          "ins", "sms", "hnlms", "ship")  # fmt: skip
+_register(_based_on, "based on")
+_register(_medal("Gold medal"), "medalgold", "gold medal")
+_register(_medal("Silver medal"), "medalsilver", "silver medal")
+_register(_medal("Bronze medal"), "medalbronze", "bronze medal")
+_register(_shows(" †"), "extinct", "†")
 _register(_shows(KIA_MARKER), "kia", "dow", "executed", "killed in action", "died of wounds")
 _register(_shows(" (POW)"), "pow", "prisoner of war")
 _register(_shows(" (MIA)"), "mia", "missing in action")
@@ -493,15 +755,8 @@ _register(_shows("|"), "!")
 _register(_shows("="), "=")
 _register(_shows("'"), "'", "apostrophe")
 _register(_shows("/"), "slash", "/")
-_register(_date_template, "start date", "end date", "start date and age", "end date and age",
-          "birth date", "death date", "birth date and age", "death date and age", "dob",
-          "bda", "dda", "birth-date", "death-date", "birth date and age2",
-          "birth year and age", "death year and age", "start and end dates", "date",
-          "film date", "release date", "start-date", "end-date")  # fmt: skip
-_register(_age_template, "age in years, months, weeks and days", "age in years, months and days",
-          "age in years and days", "age in days", "age in years and months",
-          "age in years, months, and days", "age in months, weeks and days",
-          "age in weeks and days", "age in years", "age")  # fmt: skip
+for _handler, _names in dates.HANDLERS:
+    _register(_handler, *_names)
 _register(_nothing, "#tag:ref")
 _register(_sic, "sic")
 
@@ -516,8 +771,12 @@ PREFIX_HANDLERS: tuple[tuple[str, render.Handler], ...] = (
     ("lang-", _lang),
     ("cite ", _nothing),
     ("efn", _nothing),
+    # embedded boxes ({{Infobox spaceflight/IP}}, child=yes): extraction lifts them out of
+    # the value as fields of their own (extract.py); what is left of one shows nothing
+    ("infobox", _nothing),
 )
 
+_LANGUAGE_ICON = re.compile(r"[a-z]{2,3} icon")
 
 # Templates whose handler shows no text (a flag icon is noted as the item's side only).
 SHOWS_NO_TEXT = frozenset({_flagicon, _flagicon_image, _nothing})
@@ -535,4 +794,6 @@ def handler_for(name: str) -> render.Handler:
             return prefix_handler
     if name in NOTHING or name.endswith((" inline", " needed")):
         return _nothing
+    if _LANGUAGE_ICON.fullmatch(name):
+        return _language_icon
     return unknown

@@ -19,6 +19,40 @@ _ITEM_END = re.compile(r"\{\{|\}\}|\[\[|\]\]|\||\n|<br\b", re.IGNORECASE)
 _BR_SPELLINGS = re.compile(r"<\s*/?\s*br\b[^<>]*>", re.IGNORECASE)
 
 
+# A value with more markup left open than this is not read (see :func:`too_malformed`).
+MOST_UNCLOSED = 50
+_OPENERS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)|<|(/?)>")
+_VOID = frozenset({"br", "hr", "wbr", "img"})
+
+
+def too_malformed(raw: str) -> bool:
+    """Whether a value holds so much markup left open (``[[``, ``[http…``, a
+    ``<tag`` without its ``>``, a ``<span>`` never closed) that reading it would cost time
+    out of all proportion: the parser backtracks over every unclosed opener (3,000
+    ``<span `` take half a minute). No real value comes near :data:`MOST_UNCLOSED`; a
+    vandal's does. One linear pass."""
+    unclosed = max(0, raw.count("[") - raw.count("]"))  # ("{{" left open: _repair_braces)
+    if unclosed > MOST_UNCLOSED:
+        return True
+    pending = ""  # the name of the tag whose ">" has not come yet
+    closing = False  # … and whether it is a closing tag
+    left_open: dict[str, int] = {}  # tag name → opened minus closed
+    for match in _OPENERS.finditer(raw):
+        slash, name, self_closing = match.groups()
+        if match.group().endswith(">"):
+            if pending and not self_closing and pending not in _VOID:
+                left_open[pending] = left_open.get(pending, 0) + (-1 if closing else 1)
+            pending = ""
+            continue
+        if pending:  # another "<" before the ">": that tag was never closed
+            unclosed += 1
+            if unclosed > MOST_UNCLOSED:
+                return True
+        pending, closing = (name or "").lower(), bool(slash)
+    elements = sum(count for count in left_open.values() if count > 0)
+    return unclosed + bool(pending) + elements > MOST_UNCLOSED
+
+
 def clean_value(raw: str) -> str:
     """The value without references and comments, ``<br>`` spelt one way, and braces left
     open by a broken template repaired (:func:`_repair_braces`)."""
@@ -29,8 +63,14 @@ def clean_value(raw: str) -> str:
     if "<" in raw and re.search(r"</?ref\b", raw, re.IGNORECASE):
         raw = _REF_SELF_CLOSING.sub("", raw)
         raw = _REF_PAIRED.sub("", raw)
-        while (match := _REF_OPEN.search(raw)) is not None:
-            raw = raw[: match.start()] + raw[_end_of_item(raw, match.end()) :]
+        # an unclosed <ref> hides the rest of its item (one pass, left to right)
+        pieces: list[str] = []
+        last = 0
+        for match in _REF_OPEN.finditer(raw):
+            if match.start() >= last:
+                pieces.append(raw[last : match.start()])
+                last = _end_of_item(raw, match.end())
+        raw = "".join(pieces) + raw[last:]
         raw = _STRAY_REF_CLOSE.sub("", raw)
     if "{{" in raw:
         raw = _repair_braces(raw)
@@ -133,8 +173,9 @@ def _repair_braces(text: str) -> str:
     # Each escaped "{{" is text, and so are the "|" of its own (up to the end of its line or
     # of the template around it), not those of templates and links nested in it.
     pipes: set[int] = set()
+    stops = _ends_of_broken(text, escaped, spans)
     for pos in escaped:
-        pipes.update(_own_pipes(text, pos + 2, _end_of_broken(text, pos, spans), escaped))
+        pipes.update(_own_pipes(text, pos + 2, stops[pos], stops))
     pieces: list[str] = []
     last = 0
     for pos in sorted(escaped | pipes):
@@ -149,28 +190,43 @@ def _repair_braces(text: str) -> str:
     return "".join(pieces)
 
 
-def _end_of_broken(text: str, pos: int, spans: list[tuple[int, int]]) -> int:
-    """How far the text of a broken ``{{name|…`` reaches: to the end of its line, or to the
-    ``}}`` closing the template around it."""
-    line_end = text.find("\n", pos)
-    stop = len(text) if line_end < 0 else line_end
-    for start, end in spans:
-        if start < pos < end:
-            stop = min(stop, end)
-    return stop
+def _ends_of_broken(text: str, escaped: set[int], spans: list[tuple[int, int]]) -> dict[int, int]:
+    """How far the text of each broken ``{{name|…`` reaches: to the end of its line, or to
+    the ``}}`` closing the template around it (the innermost: matched spans nest, so one
+    sweep with a stack finds it for all of them)."""
+    ends: dict[int, int] = {}
+    ordered = sorted(spans)
+    stack: list[tuple[int, int]] = []
+    index = 0
+    for pos in sorted(escaped):
+        while index < len(ordered) and ordered[index][0] < pos:
+            while stack and stack[-1][1] <= ordered[index][0]:
+                stack.pop()
+            stack.append(ordered[index])
+            index += 1
+        while stack and stack[-1][1] <= pos:
+            stack.pop()
+        line_end = text.find("\n", pos)
+        stop = len(text) if line_end < 0 else line_end
+        ends[pos] = min(stop, stack[-1][1]) if stack else stop
+    return ends
 
 
 _NESTING = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
 
 
-def _own_pipes(text: str, start: int, stop: int, escaped: set[int]) -> list[int]:
+def _own_pipes(text: str, start: int, stop: int, escaped: dict[int, int]) -> list[int]:
     """The ``|`` of ``text[start:stop]`` outside the templates and links nested in it (an
-    escaped ``{{`` is text, not a template)."""
+    escaped ``{{`` is text, not a template; ``escaped`` maps each to where its text ends).
+    From another escaped ``{{`` at the same depth that ends where this one does, the pipes
+    are that one's: the scan stops there (so a run of them costs one pass, not a square)."""
     depth = 0
     found: list[int] = []
     for match in _NESTING.finditer(text, start, stop):
         token = match.group()
         if token == "{{" and match.start() in escaped:
+            if depth == 0 and escaped[match.start()] == stop:
+                break
             continue
         if token in ("{{", "[["):
             depth += 1

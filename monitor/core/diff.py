@@ -48,7 +48,7 @@ from difflib import SequenceMatcher
 
 from .extract import extract_facts
 from .facts import Change, Facts, FieldFacts, Figure, Item
-from .numbers import FIGURE_WORDS, Quantity, is_qualifier, quantities
+from .numbers import CATEGORY, FIGURE_WORDS, Quantity, category_name, is_qualifier, quantities
 
 __all__ = ["diff_facts", "diff_field", "diff_wikitext"]
 
@@ -82,14 +82,21 @@ def diff_field(old: FieldFacts, new: FieldFacts) -> list[Change]:
     if old == new:
         return []
     name = new.name
+    if _only_regrouped(old, new):
+        return []
     if len(old.items) <= 1 and len(new.items) <= 1:
         return _diff_scalar(name, old, new)
     pairs, removed, added = _match_items(old.items, new.items)
     if not pairs and min(len(old.items), len(new.items)) <= 1:
         # Nothing survives and one side is a single value: the field was replaced.
         return _value_change(name, old, new)
-    changes = [Change(field=name, kind="item_removed", item=i.text, old=i.text) for i in removed]
-    changes += [Change(field=name, kind="item_added", item=i.text, new=i.text) for i in added]
+    changes = [
+        Change(field=name, kind="item_removed", item=i.text, old=i.text, side=i.side)
+        for i in removed
+    ]
+    changes += [
+        Change(field=name, kind="item_added", item=i.text, new=i.text, side=i.side) for i in added
+    ]
     for before, after in pairs:
         changes.extend(_diff_item(name, before, after))
     return changes
@@ -137,7 +144,10 @@ def _diff_item(name: str, before: Item, after: Item) -> list[Change]:
     old, new = before.text, after.text
     if not _text_differs(old, new):  # only the flag changed: say so
         old, new = f"{old} ({before.flag})", f"{new} ({after.flag})"
-    record = Change(field=name, kind="item_changed", item=after.text, old=old, new=new)
+    record = Change(
+        field=name, kind="item_changed", item=after.text, old=old, new=new,
+        side=after.side or before.side,
+    )  # fmt: skip
     return [record] + [
         _figure_change(name, before, after, a, b) for a, b in figures if _categorised(a, b)
     ]
@@ -162,7 +172,9 @@ def _match_items(
        al-Sham|HTS]]`` → ``[[Hay'at Tahrir al-Sham|HTS]]``, as bots bypassing redirects
        do), or a flag swapped in front of the same text;
     6. items that differ only in their figures ("208 killed" → "208 killed, 21 captured",
-       whose text keys differ by the category word).
+       whose text keys differ by the category word);
+    7. headings left over, in order: a renamed heading (``Army:`` → ``Land forces:``) is
+       one changed item, not a removal and an addition.
     """
     pairing: dict[int, int] = {}  # new index → old index
     stages: list[Callable[[Item, Item], bool]] = [
@@ -178,6 +190,7 @@ def _match_items(
             and _sides_compatible(a, b)
             and _same_beyond_figures(a, b)
         ),
+        lambda a, b: a.heading and b.heading,
     ]
     for accepts in stages:
         used = set(pairing.values())
@@ -237,6 +250,7 @@ def _figure_pairs(
     """The figures that changed, appeared (None, f) or vanished (f, None); new order first."""
     pairing: dict[int, int] = {}  # new index → old index
     for same_group in (
+        lambda a, b: a.category == b.category and _side(a) == _side(b) and a.group == b.group,
         lambda a, b: a.category == b.category and _side(a) == _side(b),
         lambda a, b: a.category == b.category,
     ):
@@ -322,11 +336,24 @@ def _figure_change(
         side=_either(b, a, lambda f: f.side),
         old_number=_number(a),
         new_number=_number(b),
+        old_low=_end(a, low=True),
+        old_high=_end(a, low=False),
+        new_low=_end(b, low=True),
+        new_high=_end(b, low=False),
     )
+
+
+def _end(f: Figure | None, low: bool) -> int | None:
+    """One end of a figure (a single number is both ends of itself)."""
+    if f is None:
+        return None
+    end = f.low if low else f.high
+    return f.number if end is None else end
 
 
 # -- text -----------------------------------------------------------------------------------
 
+_MOST_TOKENS = 4000  # beyond this, two texts that differ are a change (see below)
 _TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")  # "#", words (digits in them too), signs
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]}])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{])\s+")
@@ -380,14 +407,16 @@ def _same_beyond_figures(a: Item | FieldFacts, b: Item | FieldFacts) -> bool:
     if ma == mb:
         return True
     ta, tb = _TOKEN.findall(ma), _TOKEN.findall(mb)
-    if not ta or not tb:
-        return False
+    if not ta or not tb or len(ta) + len(tb) > _MOST_TOKENS:
+        return False  # (an alignment of thousands of tokens is quadratic: a change, then)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
         region = ta[i1:i2] + tb[j1:j2]
         if all(_figure_token(t) for t in region) and "#" in region:
             continue  # "61 killed" → "142 killed, 21 captured"
+        if _synonyms(ta[i1:i2], tb[j1:j2]):
+            continue  # "220 killed" → "220 dead"
         before_number = ta[i2 : i2 + 1] == ["#"] or tb[j2 : j2 + 1] == ["#"]
         if before_number and is_qualifier(region):
             continue  # "c. 1,000" → "~1,000"
@@ -416,6 +445,65 @@ def _other_numbers(text: str, figures: Sequence[Figure]) -> list[object]:
                 del others[i]
                 break
     return others
+
+
+def _categories(tokens: Sequence[str]) -> list[str] | None:
+    """The figure categories a run of words names, in order ("taken prisoner" →
+    ["captured"]); None when a word is not a category word."""
+    text = " ".join(tokens)
+    found = [category_name(m) for m in CATEGORY.finditer(text)]
+    rest = CATEGORY.sub(" ", text).split()
+    return found if found and all(t in _FIGURE_PUNCT for t in rest) else None
+
+
+def _synonyms(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two runs of words name the same figure categories in other words: killed
+    / dead / deaths, wounded / injured, captured / taken prisoner / POW, missing / MIA,
+    displaced / refugees (one category each, :data:`numbers.CATEGORIES`)."""
+    if not a or not b:
+        return False
+    named = _categories(a)
+    return named is not None and named == _categories(b)
+
+
+_JOINERS = frozenset({"and", "plus", "&"})
+
+
+def _regroup_tokens(
+    field: FieldFacts,
+) -> tuple[list[str], list[tuple[str, str, int, int, bool, bool]]]:
+    """A field as what it says regardless of its lines: its words in order (numbers,
+    punctuation and joiners left out, category words by category) and its figures, sorted."""
+    words: list[str] = []
+    for item in field.items:
+        for token in _TOKEN.findall(_numbers(item.text)[0]):
+            if token == "#" or token in _FIGURE_PUNCT or token in _JOINERS:
+                continue
+            named = _categories([token])
+            words.append(named[0] if named else token)
+    figures = sorted(
+        (
+            _side(f) or "",
+            f.category or "",
+            f.low if f.low is not None else -1,
+            f.high if f.high is not None else -1,
+            f.approximate,
+            f.plus,
+        )  # fmt: skip
+        for f in field.figures
+    )
+    return words, figures
+
+
+def _only_regrouped(old: FieldFacts, new: FieldFacts) -> bool:
+    """Whether an edit only moved figures between lines or items ("208 killed, 21
+    captured" → "208 killed" and "21 captured" on a line of its own, same flag): the same
+    figures (side, category, number) and the same words, in the same order."""
+    if not old.figures or len(old.items) == len(new.items):
+        return False
+    if {i.flag for i in old.items if i.flag} != {i.flag for i in new.items if i.flag}:
+        return False
+    return _regroup_tokens(old) == _regroup_tokens(new)
 
 
 def _figure_token(token: str) -> bool:

@@ -20,13 +20,14 @@ class Figure:
     """A number a reader sees in a field: '220 killed', 'c. 1,000', '70,000–90,000'."""
 
     item: str  # display text of the item it belongs to
-    side: str | None  # the item's flag or link: 'Syrian Arab Republic'
+    side: str | None  # the item's flag, else its top heading, else its link: 'Great Britain'
     category: str | None  # killed | wounded | captured | missing | arrested | displaced | …
     number: int | None  # the value; for a range, its low end
     low: int | None = None  # ranges: 70000 … 90000; else both equal number
     high: int | None = None
     approximate: bool = False  # c. / circa / ~ / about
     plus: bool = False  # '1+'
+    group: str | None = None  # the sub-heading(s) under its side: 'Army', 'Navy'
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Item:
     qualifier: str = ""  # the item's text key, telling it apart from same-base items
     position: int = 1
     flag: str | None = None  # the side its flag shows ({{flagicon|Iran}} → Iran), if any
+    side: str | None = None  # its flag's side, else its top heading's label, if any
+    heading: bool = False  # a label over the lines below ("Great Britain:", "; Army")
 
     @property
     def identity(self) -> str:
@@ -86,6 +89,7 @@ class Facts:
                             "high",
                             "approximate",
                             "plus",
+                            "group",
                         )  # fmt: skip
                     }
                     for figure in f.figures
@@ -106,8 +110,14 @@ class Change:
     item: str | None = None  # the item's display text (item_* and figure_changed)
     category: str | None = None  # figure_changed
     side: str | None = None
-    old_number: int | None = None
+    old_number: int | None = None  # figure_changed: the figure's value (a range's low end)
     new_number: int | None = None
+    # figure_changed: both ends of each side (equal for a single number), so that a range
+    # edit reads "60–70 → 60–80"
+    old_low: int | None = None
+    old_high: int | None = None
+    new_low: int | None = None
+    new_high: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -22,7 +22,7 @@ from .numbers import (
     count,
 )
 
-__all__ = ["FigureFacts", "find_figures"]
+__all__ = ["MOST_NUMBERS", "FigureFacts", "find_figures"]
 
 _MONTHS_RE = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -30,6 +30,10 @@ _MONTHS_RE = (
 )
 _MONTH_AFTER = re.compile(rf"\s*(?:{_MONTHS_RE})\b", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS_RE})\.?\s*$", re.IGNORECASE)
+# An item with more numbers than this is text, not figures (a real casualty line has a
+# handful; a vandal's "1 1 1 …" thousands, each costing a look around it).
+MOST_NUMBERS = 200
+_MONTH_REACH = 24  # "September." and the spaces after it
 _UNIT_AFTER = re.compile(
     r"\s*(?:km|kilomet(?:re|er)s?|mi|miles?|m|met(?:re|er)s?|ft|feet|foot|sq|square|ha|"
     r"hectares?|acres?|kg|tonnes?|tons?|years?|yrs?|months?|weeks?|days?|hours?|minutes?|"
@@ -75,23 +79,27 @@ def find_figures(text: str, field: str = "") -> list[FigureFacts]:
     bare: list[FigureFacts] = []
     consumed = 0  # text before this belongs to earlier figures
     matches = list(QUANTITY.finditer(text))
+    if len(matches) > MOST_NUMBERS:
+        return []  # no count a reader could follow: the item is read as text only
     for index, match in enumerate(matches):
         after = match.group("after")
         a, amul, b, bmul = match.group("a", "amul", "b", "bmul")
         if after:  # "5th", "10km", "75%", "1990s"
             continue
-        rest = text[match.end() :]
-        before = text[: match.start()]
-        if _UNIT_AFTER.match(rest):
+        if _UNIT_AFTER.match(text, match.end()):
             continue
         if (
             not amul
             and not b
             and _small(a)
-            and (_MONTH_AFTER.match(rest) or _MONTH_BEFORE.search(before))
+            and (
+                _MONTH_AFTER.match(text, match.end())
+                # a month name just before: only the few characters before it are searched
+                or _MONTH_BEFORE.search(text, max(0, match.start() - _MONTH_REACH), match.start())
+            )
         ):
             continue  # a day of a date
-        if b and not bmul and _small(b) and _MONTH_AFTER.match(rest):
+        if b and not bmul and _small(b) and _MONTH_AFTER.match(text, match.end()):
             continue  # "27–30 November"
         low = count(a, amul or bmul)
         high = count(b, bmul) if b else low
@@ -99,7 +107,7 @@ def find_figures(text: str, field: str = "") -> list[FigureFacts]:
             continue
         # Its clause: forward to a boundary or the next number, backward likewise.
         next_start = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        forward = rest[: next_start - match.end()]
+        forward = text[match.end() : next_start]
         if (stop := _BOUNDARY.search(forward)) is not None:
             forward = forward[: stop.start()]
         back_from = consumed

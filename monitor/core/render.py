@@ -65,7 +65,8 @@ _WS = re.compile(r"\s+")
 # -- rendering ------------------------------------------------------------------------------
 
 # The renderer writes a flat list: strings (text), None (an item break), and annotations:
-# ("flag", side), ("link", target, text), ("image", file name), ("bold", text).
+# ("flag", side), ("link", target, text), ("image", file name), ("bold", text), ("term",)
+# (a ";" definition term: a heading), ("para",) (a blank line: a new paragraph).
 
 BREAK = None
 Token = str | tuple[str, ...] | None  # text, an annotation, or BREAK
@@ -76,13 +77,16 @@ Handler = Callable[[nodes.Template, str, str, Out], None]  # (template, name, ra
 @dataclass
 class RenderedItem:
     """One item as rendered, with what identifies it: flags (sides), links (target, text),
-    images (file names) and bold passages, in order."""
+    images (file names) and bold passages, in order; whether it is a ``;`` term (a
+    heading), and whether a blank line (a new paragraph) comes before it."""
 
     text: str
     flags: list[str]
     links: list[tuple[str, str]]
     images: list[str]
     bold: list[str]
+    term: bool = False
+    after_gap: bool = False
 
 
 def display_items(wikitext: str) -> list[RenderedItem]:
@@ -98,14 +102,17 @@ def display_items(wikitext: str) -> list[RenderedItem]:
     items: list[RenderedItem] = []
     current = RenderedItem("", [], [], [], [])
     texts: list[str] = []
+    gap = False  # a blank line since the last item
 
     def close() -> None:
-        nonlocal current, texts
+        nonlocal current, texts, gap
         text = clean_text("".join(texts))
         if not text and current.images:
             text = current.images[0]
         if text:
             current.text = text
+            current.after_gap = gap and bool(items)
+            gap = False
             items.append(current)
         current = RenderedItem("", [], [], [], [])
         texts = []
@@ -125,6 +132,10 @@ def display_items(wikitext: str) -> list[RenderedItem]:
                 current.images.append(token[1])
             elif kind == "bold":
                 current.bold.append(token[1])
+            elif kind == "term":
+                current.term = True
+            elif kind == "para":
+                gap = True
     close()
     return items
 
@@ -219,9 +230,12 @@ def _text(value: str, out: Out) -> None:
         out.append(value)
         return
     lines = value.split("\n")
+    last = len(lines) - 1
     for i, line in enumerate(lines):
         if i:
             out.append(BREAK)
+        if 0 < i < last and not line.strip():
+            out.append(("para",))
         out.append(line)
 
 
@@ -295,6 +309,8 @@ def _tag(node: nodes.Tag, out: Out) -> None:
     tag = str(node.tag).strip().lower()
     if tag in _BREAK_TAGS:
         out.append(BREAK)
+        if tag == "dt":
+            out.append(("term",))
         if node.contents is not None and tag != "br":
             render_code(node.contents, out)  # <li>…</li> written as HTML
         return
@@ -336,8 +352,10 @@ def template_args(template: nodes.Template) -> tuple[list[Wikicode], dict[str, W
     top = max(numbered)
     if top > 50:  # absurd numbering: keep what there is, in order
         return [numbered[k] for k in sorted(numbered)], named
-    empty = mwparserfromhell.parse("")
-    return [numbered.get(i, empty) for i in range(1, top + 1)], named
+    return [numbered.get(i, _EMPTY) for i in range(1, top + 1)], named
+
+
+_EMPTY = mwparserfromhell.parse("")  # a missing argument (only ever read)
 
 
 def ascii_digits(text: str, most: int) -> bool:

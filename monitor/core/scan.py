@@ -97,7 +97,13 @@ def display_template_name(name: str) -> str:
     return upper_first(_bare_template_name(name))
 
 
-def _skip(text: str, match: re.Match[str]) -> int:
+# A scan's memory of where each opaque tag's next closing tag is: (searched from, found).
+# The scan moves forward, so one search serves every opening before that closing tag (a
+# run of "<ref>" never closed otherwise searches the rest of the page once each).
+_Closes = dict[str, tuple[int, "re.Match[str] | None"]]
+
+
+def _skip(text: str, match: re.Match[str], closes: _Closes) -> int:
     """The position after a comment or an opaque tag's contents starting at ``match``."""
     pos = match.start()
     if match.group() == "<!--":
@@ -118,7 +124,12 @@ def _skip(text: str, match: re.Match[str]) -> int:
             re.compile(rf"<{tag}(?=[\s/>])", re.IGNORECASE),
         )
     close, reopen = patterns
-    found = close.search(text, gt + 1)
+    known = closes.get(tag)
+    if known is not None and known[0] <= gt + 1 and (known[1] is None or known[1].start() > gt):
+        found = known[1]
+    else:
+        found = close.search(text, gt + 1)
+        closes[tag] = (gt + 1, found)
     if found is None:
         return gt + 1  # an unclosed extension tag is plain text: go on after it
     again = reopen.search(text, gt + 1, found.start())
@@ -162,6 +173,7 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
     ):
         return None
     best: tuple[int, int, str] | None = None  # (rank, position, name)
+    closes: _Closes = {}
     nested: tuple[int, int, str] | None = None
     depth = 0
     pos = 0
@@ -189,7 +201,7 @@ def find_infobox(wikitext: str, infobox: str | None = None) -> InfoboxSpan | Non
             depth = max(0, depth - 1)
             pos = match.end()
         else:
-            pos = _skip(wikitext, match)
+            pos = _skip(wikitext, match, closes)
     chosen = best if best is not None else nested
     if best is not None and nested is not None and nested[0] < best[0] and nested[0] == 0:
         chosen = nested  # the configured template, even if nested
@@ -204,6 +216,7 @@ def _span(text: str, start: int, name: str) -> InfoboxSpan:
     seps: list[int] = []
     pos = start
     search = _SCAN_BOX.search
+    closes: _Closes = {}
     while (match := search(text, pos)) is not None:
         token = match.group()
         pos = match.end()
@@ -226,15 +239,31 @@ def _span(text: str, start: int, name: str) -> InfoboxSpan:
             if len(stack) == 1:
                 seps.append(match.start())
         else:
-            pos = _skip(text, match)
+            pos = _skip(text, match, closes)
     return _unclosed_span(text, start, name, seps)
 
 
-_HEADING = re.compile(r"\n=+[^\n]*=+[ \t]*(?=\n|$)")
-_PARAM_LINE = re.compile(r"\n[ \t]*\|[ \t]*[^\n|=<>{}\[\]]*=")
+_PARAM_LINE = re.compile(r"\n[ \t]*\|[^\n|=<>{}\[\]]*=")  # (no "[ \t]*" after "|": it backtracks)
 _CLOSING_LINE = re.compile(r"\n[ \t]*\}\}")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def _heading_start(text: str, start: int) -> int:
+    """Where the first section heading after ``start`` begins (the line break before a line
+    that starts and ends with ``=``, spaces after it allowed), else the end of the text.
+    One look at each line that starts with ``=``: linear, whatever the line holds (a
+    pattern for it backtracks cubically on a long line of ``=``)."""
+    pos = start
+    while (newline := text.find("\n=", pos)) >= 0:
+        line_end = text.find("\n", newline + 1)
+        if line_end < 0:
+            line_end = len(text)
+        line = text[newline + 1 : line_end].rstrip(" \t")
+        if len(line) >= 2 and line.endswith("="):
+            return newline
+        pos = line_end
+    return len(text)
 
 
 def _unclosed_span(text: str, start: int, name: str, seps: list[int]) -> InfoboxSpan:
@@ -245,8 +274,7 @@ def _unclosed_span(text: str, start: int, name: str, seps: list[int]) -> Infobox
     else at the blank line after that, else at the first section heading. Its fields are
     split at its ``|`` and at every line that starts a ``| name =``.
     """
-    heading = _HEADING.search(text, start)
-    limit = heading.start() if heading else len(text)
+    limit = _heading_start(text, start)
     region = COMMENT.sub(lambda m: " " * len(m.group()), text[start:limit])
     last_param = 0
     for match in _PARAM_LINE.finditer(region):

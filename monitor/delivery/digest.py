@@ -171,10 +171,10 @@ def summarize_article(
     for record in net:
         if not digest.wants_field(record.field):
             continue
-        if record.kind == "figure_changed" and not digest.wants_figure_change(
-            record.old_number, record.new_number
+        if record.kind == "figure_changed" and not any(
+            digest.wants_figure_change(old, new) for old, new in _figure_ends(record)
         ):
-            continue  # below the thresholds
+            continue  # below the thresholds (at both ends of a range)
         summary = fields.setdefault(record.field, FieldSummary(record.field, []))
         summary.changes.append(_net_change(record, rows, api_url))
     changed_fields = {record.field for record in net}
@@ -206,6 +206,15 @@ def summarize_article(
         created=created,
         net_diff_url=net_diff,
     )
+
+
+def _figure_ends(record: Change) -> list[tuple[int | None, int | None]]:
+    """The (old, new) pairs a figure change moves: its value, and a range's upper end
+    ("60–70 → 60–80" moves by 10 though its low end stays)."""
+    ends = [(record.old_number, record.new_number)]
+    if record.old_high is not None and record.new_high is not None:
+        ends.append((record.old_high, record.new_high))
+    return ends
 
 
 def _facts(store: Store, page: Page, meta: RevisionRow | None, infobox: str | None) -> Facts:

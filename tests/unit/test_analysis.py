@@ -124,7 +124,7 @@ def test_changes_command_json_and_filters(run, db_path):
     assert set(records[0]) == {
         "revid", "parent_revid", "page_id", "title", "timestamp", "user", "comment", "field",
         "kind", "old", "new", "item", "category", "side", "old_number", "new_number",
-        "revert", "reverted_by",
+        "old_low", "old_high", "new_low", "new_high", "revert", "reverted_by",
     }  # fmt: skip
     assert {r["page_id"] for r in records} == {PAGE_ID}
     casualties = json.loads(run("changes", TITLE, "--field", "casualties2", "--json").output)

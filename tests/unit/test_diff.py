@@ -122,7 +122,7 @@ def test_scalar_figure_change_is_figure_changed():
         Change(
             field="casualties2", kind="figure_changed", old="142 killed", new="208 killed",
             item="208 killed", category="killed", side="Syrian Arab Republic",
-            old_number=142, new_number=208,
+            old_number=142, new_number=208, old_low=142, old_high=142, new_low=208, new_high=208,
         )
     ]  # fmt: skip
 
@@ -574,3 +574,17 @@ def test_requalifying_a_number_is_one_figure_record():
     old = facts(field("result", item("Ceasefire in 2,000 villages")))
     new = facts(field("result", item("Ceasefire of 2,000 villages")))
     assert [c.kind for c in diff_facts(old, new)] == ["value_changed"]
+
+
+def test_range_records_carry_both_ends_and_read_as_ranges():
+    from monitor.wording import describe
+
+    box = "{{Infobox military conflict\n| casualties1 = {{flagicon|Syrian opposition}} %s\n}}"
+    (record,) = diff_wikitext(box % "60–70 killed", box % "60–80 killed")
+    ends = (record.old_low, record.old_high, record.new_low, record.new_high)
+    assert (record.old_number, record.new_number, ends) == (60, 60, (60, 70, 60, 80))
+    assert describe(record) == "killed: 60–70 → 60–80 (60–80 killed, Syrian opposition)"
+    (single,) = diff_wikitext(box % "60 killed", box % "75 killed")
+    assert describe(single) == "killed: 60 → 75 (+15) (75 killed, Syrian opposition)"
+    (appeared,) = diff_wikitext(box % "60 killed", box % "60 killed, 5 captured")
+    assert describe(appeared) == "captured: — → 5 (60 killed, 5 captured, Syrian opposition)"

@@ -659,3 +659,19 @@ def test_a_baseline_revision_is_not_a_new_article(sample: Sample, run, tmp_path:
     assert shown(article) == {(c["field"], describe(c)) for c in later}
     (change,) = article.fields["casualties1"].changes
     assert change.by == "Editor" and change.text.startswith("killed: 10 → 25 (+15)")
+
+
+def test_a_range_end_moving_passes_the_thresholds():
+    """min_change applies to both ends of a range: "60–70 → 60–80 killed" moves by 10
+    though its low end (the record's number) stays."""
+    from monitor.config import DigestConfig
+    from monitor.core.diff import diff_wikitext
+    from monitor.delivery.digest import _figure_ends
+
+    box = "{{Infobox military conflict\n| casualties1 = {{flagicon|Syrian opposition}} %s\n}}"
+    (record,) = diff_wikitext(box % "60–70 killed", box % "60–80 killed")
+    digest = DigestConfig("daily", min_change=5)
+    assert not digest.wants_figure_change(record.old_number, record.new_number)
+    assert any(digest.wants_figure_change(a, b) for a, b in _figure_ends(record))
+    (small,) = diff_wikitext(box % "60–70 killed", box % "60–72 killed")
+    assert not any(digest.wants_figure_change(a, b) for a, b in _figure_ends(small))

@@ -107,6 +107,7 @@ def test_the_page_is_never_parsed_whole(monkeypatch):
     extract.field_facts.cache_clear()
     extract._field_facts.cache_clear()
     extract._box_facts.cache_clear()
+    extract.param_facts.cache_clear()
     facts = extract_facts(seed)
     assert facts.fields and parsed
     assert max(parsed) < 10_000 < len(seed)  # one field value at a time, refs removed
@@ -214,3 +215,34 @@ def test_every_fallback_infobox_is_found_by_the_quick_check() -> None:
         for spelled in (name, name.upper(), name.title()):
             found = extract_facts("{{" + spelled + " | a = 1 }}").infobox
             assert found is not None and found.casefold() == name
+
+
+# -- what is presentation ---------------------------------------------------------------------
+
+
+def test_presentation_is_never_a_value():
+    for css in ("line-height:1.25em", "padding-top:0;line-height:1.4em ", "20px", "90%", "#ebc0b3"):
+        assert catalogue.presentational_value(css), css
+    for text in ("Note: see below", "75% Arab", "1.25", "Colour: red"):
+        assert not catalogue.presentational_value(text), text
+    for name, value in (("style", "x"), ("titlestyle", "x"), ("location_color", "green"),
+                        ("image_size", "x"), ("date", "May 2020"), ("link", "no"),
+                        ("anything", "yes")):  # fmt: skip
+        assert catalogue.presentational_arg(name, value), name
+    for name, value in (("title", "Units:"), ("name", "Netherlands"), ("text", "x")):
+        assert not catalogue.presentational_arg(name, value), name
+
+
+def test_presentational_infobox_parameters_are_no_facts():
+    box = _box(
+        alt="A man kneeling", image_size="300px", image_alt="x", bgcolor="#fff",
+        familycolor="Afro-Asiatic", embed="yes", signature_alt="x", width="3,639",
+        altname="Mon–Khmer", size="5,000 men", color="Colorless",
+    )  # fmt: skip
+    assert set(extract_facts(box).fields) == {"width", "altname", "size", "color"}
+
+
+def test_unknown_templates_show_their_arguments_not_their_presentation():
+    shown = _notes("{{Mystery|First|style=color:red|second|label=Shown|df=y|width=20px}}")
+    assert shown == [("First second Shown", [])]
+    assert _notes("{{Yes}}") == [("Yes", [])]

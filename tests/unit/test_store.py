@@ -62,6 +62,38 @@ def test_an_older_database_is_migrated_forward(tmp_path):
     assert "changes" in store.db.table_names()
 
 
+def test_range_ends_are_added_to_an_existing_change_log(tmp_path):
+    """0004_range_ends: a change log recorded before it keeps working; its figure records get
+    their single numbers as both ends (the next analysis recomputes them)."""
+    import sqlite3
+
+    from storage.migrations import MIGRATIONS, _statements
+
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for name, script in MIGRATIONS[:3]:
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01T00:00:00Z')", [name])
+        conn.executemany(
+            "INSERT INTO changes (page, revid, timestamp, seq, field, kind, old_number, "
+            "new_number) VALUES (1, 2, '2024-11-27T00:00:00Z', ?, ?, ?, ?, ?)",
+            [
+                (0, "casualties2", "figure_changed", 61, 142),
+                (1, "result", "value_changed", None, None),
+            ],
+        )
+    store = Store(path)
+    rows = store.db.query(
+        "SELECT kind, old_low, old_high, new_low, new_high FROM changes ORDER BY seq"
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        ("figure_changed", 61, 61, 142, 142),
+        ("value_changed", None, None, None, None),
+    ]
+
+
 def test_wal_mode_and_busy_timeout(fresh_db):
     assert fresh_db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert fresh_db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000

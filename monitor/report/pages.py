@@ -337,13 +337,19 @@ class Report:
             if group is not None and field_group(name) != group:
                 continue
             blame = history.blame(name)
+            items = history.item_blame(name)
             facts.append(
                 {
                     "name": name,
                     "fact": fact,
                     "href": field_path(page, name),
                     "group": field_group(name),
-                    "blame": self._edit(page, blame.revision) if blame else None,
+                    "blame": self._edit(page, blame) if blame else None,
+                    # each item of a list: since when, by whom (the attribution is of the
+                    # newest revision that counts: the same items, or none are said)
+                    "item_since": [self._edit(page, r) if r else None for _, r in items]
+                    if len(fact.items) > 1 and [t for t, _ in items] == [i.text for i in fact.items]
+                    else None,
                     "changes": stats[name].changes if name in stats else 0,
                 }
             )

@@ -638,7 +638,7 @@ def test_an_article_created_in_the_window(sample: Sample, run, tmp_path: Path):
         ("combatant1", "+ Green militia"): editor["user"],
         ("casualties1", "+ 25 killed"): editor["user"],
     }
-    assert not any(c.others for f in article.fields.values() for c in f.changes)
+    assert all(len(c.edits) == 1 for f in article.fields.values() for c in f.changes)
 
 
 def test_a_baseline_revision_is_not_a_new_article(sample: Sample, run, tmp_path: Path):

@@ -302,17 +302,29 @@ def previous_fire_time(digest: DigestConfig, end: datetime) -> datetime:
     return end - timedelta(days=1)
 
 
+def first_start(digest: DigestConfig, end: str, data_start: str | None) -> str:
+    """Where the first window of a digest ending at ``end`` starts: one period of its
+    schedule back, or earlier where the data it can see starts (``data_start``), so that
+    nothing polled before the daemon started is left out."""
+    start = format_time(previous_fire_time(digest, parse_time(end)))
+    return min(start, data_start) if data_start else start
+
+
 def scheduled_window(
-    digest: DigestConfig, last_end: str | None, now: datetime, horizon: str | None
+    digest: DigestConfig,
+    last_end: str | None,
+    now: datetime,
+    horizon: str | None,
+    data_start: str | None = None,
 ) -> tuple[str, str] | None:
-    """The next window of a scheduled digest: from where the last one ended (or one period
-    back) to now — but not past ``horizon``, the oldest successful poll of its articles,
-    so that no revision saved before the end can arrive after the window closed. None
-    when there is no new time to cover."""
+    """The next window of a scheduled digest: from where the last one ended (the first
+    one: see :func:`first_start`) to now — but not past ``horizon``, the oldest successful
+    poll of its articles, so that no revision saved before the end can arrive after the
+    window closed. None when there is no new time to cover."""
     end = format_time(now)
     if horizon is not None and horizon < end:
         end = horizon
-    start = last_end or format_time(previous_fire_time(digest, parse_time(end)))
+    start = last_end or first_start(digest, end, data_start)
     if start >= end:
         return None
     return start, end

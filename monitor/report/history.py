@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from storage import Page, RevisionRow, Store, format_time, parse_time
+from storage import Page, RevisionRow, Store
 from storage import changes as changelog
 
 from ..attribution import standing_reverts
@@ -164,25 +163,6 @@ class ArticleHistory:
         for key, since in present.items():
             spans[key].append((since, None))
         return [(texts[key], spans[key]) for key in texts]
-
-    def activity(self, days: int, until: str) -> tuple[int, int]:
-        """(edits, reverts) in the ``days`` days up to ``until``: (until - days, until], so
-        that the newest revision (often ``until`` itself) counts."""
-        since = format_time(parse_time(until) - timedelta(days=days))
-        window = [r for r in self.revisions if since < r.timestamp <= until]
-        return len(window), sum(1 for r in window if r.reverts_to is not None)
-
-    def edits_per_day(self, days: int, until: str) -> list[int]:
-        """Edits per UTC day, the ``days`` days up to and including ``until``'s."""
-        last = parse_time(until[:10] + "T00:00:00Z")
-        counts = dict.fromkeys(
-            (format_time(last - timedelta(days=n))[:10] for n in range(days - 1, -1, -1)), 0
-        )
-        for revision in self.revisions:
-            day = revision.timestamp[:10]
-            if day in counts:
-                counts[day] += 1
-        return list(counts.values())
 
 
 def _figure_numbers(fact: FieldFacts | None) -> dict[tuple[str | None, str | None, int], int]:

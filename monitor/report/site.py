@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..analysis import ANALYSIS_VERSION
@@ -127,8 +127,15 @@ def _write(target: Path, data: bytes) -> None:
 
 
 def _files(entry: object) -> list[str]:
+    """The files of a manifest's entry that lie inside the report's directory: a manifest
+    edited by hand never makes the report delete anything outside it."""
     files = entry.get("files", []) if isinstance(entry, dict) else []
-    return [f for f in files if isinstance(f, str)]
+    return [f for f in files if isinstance(f, str) and _inside(f)]
+
+
+def _inside(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not path.startswith(("/", "\\")) and ".." not in parts
 
 
 def _read_manifest(out: Path) -> dict[str, object]:

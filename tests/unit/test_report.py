@@ -823,6 +823,16 @@ def test_pages_that_no_longer_exist_are_deleted_and_nothing_else(
     assert set(html_files(out)) == before - gone
     assert (out / "my-notes.txt").read_text() == "mine"
     assert (out / "enwiki" / "mine.html").read_text() == "mine too"
+    # a manifest that names files outside the directory (edited by hand) deletes none
+    (tmp_path / "outside.html").write_text("outside")
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    for entry in manifest["articles"].values():
+        entry["files"] += ["../outside.html", str(tmp_path / "outside.html")]
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    second = [f for e in manifest["articles"].values() for f in e["files"] if "outside" not in f]
+    summary = written_summary(run("report", "--out", "out", TITLE))  # the second one goes
+    assert summary.endswith(f"; {len(second)} old files removed."), summary
+    assert (tmp_path / "outside.html").read_text() == "outside"
 
 
 def test_a_report_written_before_manifests_is_cleaned_up(sample: Sample, run, tmp_path: Path):

@@ -8,3 +8,4 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/report_big.py
 .venv/bin/python bench/visible_edits.py
 .venv/bin/python bench/hostile_wikitext.py
+.venv/bin/python bench/report_scale.py

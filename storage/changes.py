@@ -21,6 +21,7 @@ __all__ = [
     "FieldStats",
     "analysis_state",
     "change_count",
+    "change_days",
     "changes",
     "field_stats",
     "record_changes",
@@ -141,6 +142,18 @@ def change_count(store: Store, page: Page) -> int:
     return int(
         store.conn.execute("SELECT COUNT(*) FROM changes WHERE page = ?", [page.id]).fetchone()[0]
     )
+
+
+def change_days(store: Store, page: Page) -> list[str]:
+    """The UTC days (YYYY-MM-DD) on which the page's facts changed, oldest first."""
+    return [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT DISTINCT substr(timestamp, 1, 10) AS day FROM changes WHERE page = ? "
+            "ORDER BY day",
+            [page.id],
+        )
+    ]
 
 
 def reverted_by(store: Store, page: Page) -> dict[int, int]:

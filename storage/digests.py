@@ -21,6 +21,21 @@ def last_window_end(store: Store, name: str) -> str | None:
     return _newest_scheduled(store, "window_end", name)
 
 
+def tracking_starts(store: Store, page_ids: list[int]) -> dict[int, str]:
+    """When each page began to be followed: the moment its row was made (by `add`, a poll
+    or an import)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(page_ids), 500):
+        chunk = page_ids[start : start + 500]
+        found.update(
+            store.conn.execute(
+                f"SELECT id, added_at FROM pages WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
 def last_scheduled_run(store: Store, name: str) -> str | None:
     """When a scheduled digest of ``name`` was last made (recorded)."""
     return _newest_scheduled(store, "created_at", name)

@@ -284,3 +284,15 @@ class DigestRow:
     attempts: int
     last_error: str | None
     next_attempt: str | None
+
+
+@dataclass(frozen=True)
+class ArticleActivity:
+    """How active an article is, as the report's index lists it (without reading its
+    history)."""
+
+    page: int  # local page id
+    changes: int  # semantic change records
+    last_change: str | None  # when its facts last changed
+    last_edit: str | None  # its newest stored revision
+    recent: tuple[tuple[str, bool], ...]  # (timestamp, identity revert?) of recent revisions

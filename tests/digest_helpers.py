@@ -123,12 +123,29 @@ def export(path: Path, title: str, page_id: int, revisions: list[dict[str, Any]]
 
 
 @dataclass
+class EditLine:
+    by: str
+    when: str
+    url: str | None = None
+
+
+@dataclass
 class ChangeLine:
     text: str
-    by: str | None = None
-    when: str | None = None
-    others: int = 0  # "(with N other editors)"
-    url: str | None = None
+    edits: list[EditLine] = field(default_factory=list)  # "by …, …" lines, oldest first
+
+    @property
+    def by(self) -> str | None:
+        """Who made it what it is (the last edit credited)."""
+        return self.edits[-1].by if self.edits else None
+
+    @property
+    def when(self) -> str | None:
+        return self.edits[-1].when if self.edits else None
+
+    @property
+    def url(self) -> str | None:
+        return self.edits[-1].url if self.edits else None
 
 
 @dataclass
@@ -153,9 +170,7 @@ class ArticleText:
 
 _TITLE = re.compile(r"^== (.*) \(([^()]*)\) ==$")
 _ACTIVITY = re.compile(r"^(New article\. )?(\d+) edits? by (\d+) editors?, (\d+) reverts?\.$")
-_BY = re.compile(
-    r"^by (.*), (\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)? UTC)(?: \(with (\d+) other editors?\))?$"
-)
+_BY = re.compile(r"^by (.*), (\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)? UTC)$")
 
 
 def parse_text(text: str) -> dict[str, ArticleText]:
@@ -190,10 +205,10 @@ def parse_text(text: str) -> dict[str, ArticleText]:
             change = current.changes[-1]
             detail = line[4:]
             if match := _BY.match(detail):
-                change.by, change.when = match[1], match[2]
-                change.others = int(match[3] or 0)
+                change.edits.append(EditLine(match[1], match[2]))
             elif detail.startswith(("https://", "http://")):
-                change.url = detail
+                assert change.edits and change.edits[-1].url is None, f"misplaced: {line!r}"
+                change.edits[-1].url = detail
             else:
                 raise AssertionError(f"unexpected detail line {line!r}")
         else:

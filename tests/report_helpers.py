@@ -20,7 +20,6 @@ import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -382,16 +381,11 @@ def show_facts(show: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-def calendar(static: Static) -> list[str]:
-    """Every day from the first visible revision's to the newest revision's."""
-    stamps = [r["timestamp"] for r in static.sample.revisions]
+def change_days(static: Static) -> list[str]:
+    """The days with an as-of page: the first visible revision's, and every day on which
+    `wikimon changes` has a change."""
     first = min(r["timestamp"] for r in static.sample.revisions if not r["texthidden"])
-    day = datetime.fromisoformat(first[:10])
-    days = []
-    while (text := day.strftime("%Y-%m-%d")) <= max(stamps)[:10]:
-        days.append(text)
-        day += timedelta(days=1)
-    return days
+    return sorted({first[:10], *(c["timestamp"][:10] for c in static.sample.changes)})
 
 
 def served(static: Static, path: str, query: str = "", method: str = "GET") -> tuple[str, str]:
@@ -476,6 +470,7 @@ ALLOWED_TAGS = {
     "h1", "h2", "h3", "p", "a", "span", "bdi", "time", "table", "thead", "tbody", "tr", "th",
     "td", "ul", "ol", "li", "section", "details", "summary", "s", "q", "em", "br", "code",
     "figure", "figcaption", "svg", "g", "path", "circle", "rect", "line", "text", "desc",
+    "label", "input", "button", "output",  # the as-of date picker, the index's filter box
 }  # fmt: skip
 
 
@@ -489,7 +484,8 @@ def evil_box(killed: str, combatants: str, result: str) -> str:
         f"| casualties1 = {killed}\n"
         f"| result = {result}\n"
         f"| {ARABIC_FIELD} = {killed}\n"  # names a file: a right-to-left one, and one
-        "| ../../evil/x = 1\n"  # that would leave the report's directory if taken literally
+        f"| ../../evil/x = {len(killed)}\n"  # that would leave the report's directory if taken
+        # literally (it changes, so it has a page)
         "}}\nText."
     )
 

@@ -10,8 +10,9 @@ import click
 
 from ..context import Context
 from ..errors import WikimonError
-from ..report.pages import ASSETS, Report
+from ..report.pages import Report
 from ..report.serve import make_report_server
+from ..report.site import write_report
 from ..wording import plural
 from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
@@ -20,34 +21,38 @@ from .base import cli, human_size, note_lagging, pass_context, wiki_option
 @click.argument("titles", nargs=-1)
 @click.option("--out", "out", default="report", show_default=True, metavar="DIR",
               type=click.Path(), help="Where to write the report.")  # fmt: skip
+@click.option("--full", is_flag=True,
+              help="Rewrite every page, not only those of the articles changed since the "
+                   "last report in DIR.")  # fmt: skip
 @wiki_option("Wiki name, when a title is stored for several.")
 @pass_context
-def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None) -> None:
+def report(
+    context: Context, titles: tuple[str, ...], out: str, full: bool, wiki: str | None
+) -> None:
     """Write the history report of TITLEs (default: every stored article) as static HTML:
-    open DIR/index.html in a browser, online or not."""
+    open DIR/index.html in a browser, online or not. A second run into the same DIR
+    rewrites only the articles changed since, and deletes pages that no longer exist."""
     store = context.reader()
     pages = [context.page(t, wiki) for t in titles] if titles else None
     note_lagging(context.bring_up_to_date(pages))
     if os.path.exists(out) and not os.path.isdir(out):
         raise WikimonError(f"--out {out}: is a file, not a directory")
     report = Report(store, context.config, pages)
-    hidden = not sys.stderr.isatty()  # bars on a terminal only
-    with click.progressbar(
-        report.pages, label="Reading the histories", file=sys.stderr, hidden=hidden
-    ) as articles:
-        for page in articles:
-            report.history(page)  # one pass over its revisions: the long part
-    paths = list(report.paths())
+    hidden = not sys.stderr.isatty()  # a bar on a terminal only
     try:
         with click.progressbar(
-            length=len(paths) + len(ASSETS), label="Writing the pages", file=sys.stderr,
+            length=len(report.pages), label="Writing the report", file=sys.stderr,
             hidden=hidden,
         ) as bar:  # fmt: skip
-            files, size = report.write(Path(out), paths, bar.update)
+            done = write_report(report, Path(out), full=full, progress=bar.update)
     except OSError as error:  # a file in the way, no permission, disk full…
         where = error.filename or out
         raise WikimonError(f"cannot write the report to {where}: {error.strerror}") from None
-    click.echo(f"Wrote {plural(files, 'file')} ({human_size(size)}) to {out}/")
+    summary = f"Wrote {plural(done.files, 'file')} ({human_size(done.bytes)}) to {out}/"
+    if done.again:  # say what an incremental run did
+        summary += f": {plural(done.articles, 'article')} rewritten, {done.unchanged} unchanged"
+        summary += f"; {plural(done.removed, 'old file')} removed" if done.removed else ""
+    click.echo(summary + ".")
     click.echo(f"Open {Path(out) / 'index.html'} in a browser, or run `wikimon serve`.")
 
 

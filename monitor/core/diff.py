@@ -23,7 +23,7 @@ The rules, as a reader of the rendered infobox would describe an edit:
   item, e.g. a list vandalised into one sentence, or "Ongoing" becoming a result with
   bullet points) is a ``value_changed`` too.
 * A *list* field changes by ``item_removed`` / ``item_added`` (items matched by their key,
-  else by their text, see :func:`_match_items`: a link whose target changed but not its
+  else by their text, see :func:`match_items`: a link whose target changed but not its
   text is the same item), ``item_changed`` when a matched item's text changed beyond its
   figures (e.g. a commander gaining ``{{KIA}}``), and ``figure_changed`` when a number
   inside a matched item changed, appeared (``old_number`` None) or vanished
@@ -50,7 +50,9 @@ from .extract import extract_facts
 from .facts import Change, Facts, FieldFacts, Figure, Item
 from .numbers import CATEGORY, FIGURE_WORDS, Quantity, category_name, is_qualifier, quantities
 
-__all__ = ["diff_facts", "diff_field", "diff_wikitext"]
+__all__ = [
+    "diff_facts", "diff_field", "diff_item", "diff_wikitext", "match_items", "pair_figures",
+]  # fmt: skip
 
 # -- public API ---------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ def diff_field(old: FieldFacts, new: FieldFacts) -> list[Change]:
         return []
     if len(old.items) <= 1 and len(new.items) <= 1:
         return _diff_scalar(name, old, new)
-    pairs, removed, added = _match_items(old.items, new.items)
+    pairs, removed, added = match_items(old.items, new.items)
     if not pairs and min(len(old.items), len(new.items)) <= 1:
         # Nothing survives and one side is a single value: the field was replaced.
         return _value_change(name, old, new)
@@ -98,7 +100,7 @@ def diff_field(old: FieldFacts, new: FieldFacts) -> list[Change]:
         Change(field=name, kind="item_added", item=i.text, new=i.text, side=i.side) for i in added
     ]
     for before, after in pairs:
-        changes.extend(_diff_item(name, before, after))
+        changes.extend(diff_item(name, before, after))
     return changes
 
 
@@ -116,7 +118,7 @@ def _diff_scalar(name: str, old: FieldFacts, new: FieldFacts) -> list[Change]:
     figures = _figure_pairs(before.figures, after.figures)
     if _same_beyond_figures(old, new) or not _text_differs(old.value, new.value):
         if _flag_swapped(before, after):
-            return _diff_item(name, before, after)
+            return diff_item(name, before, after)
         return [_figure_change(name, before, after, a, b) for a, b in figures]
     return [_value_record(name, old, new)] + [
         _figure_change(name, before, after, a, b) for a, b in figures if _categorised(a, b)
@@ -136,7 +138,8 @@ def _value_record(name: str, old: FieldFacts, new: FieldFacts) -> Change:
 # -- items ----------------------------------------------------------------------------------
 
 
-def _diff_item(name: str, before: Item, after: Item) -> list[Change]:
+def diff_item(name: str, before: Item, after: Item) -> list[Change]:
+    """The changes of one item matched across two revisions (by :func:`match_items`)."""
     figures = _figure_pairs(before.figures, after.figures)
     swapped = _flag_swapped(before, after)
     if not swapped and _same_beyond_figures(before, after):
@@ -153,7 +156,7 @@ def _diff_item(name: str, before: Item, after: Item) -> list[Change]:
     ]
 
 
-def _match_items(
+def match_items(
     old: Sequence[Item], new: Sequence[Item]
 ) -> tuple[list[tuple[Item, Item]], list[Item], list[Item]]:
     """Pair old and new items: (pairs in new order, removed in old order, added in new order).
@@ -244,10 +247,11 @@ def _sides_compatible(a: Item, b: Item) -> bool:
 # -- figures --------------------------------------------------------------------------------
 
 
-def _figure_pairs(
+def pair_figures(
     old: Sequence[Figure], new: Sequence[Figure]
 ) -> list[tuple[Figure | None, Figure | None]]:
-    """The figures that changed, appeared (None, f) or vanished (f, None); new order first."""
+    """Every figure of either side with its counterpart: (old, new) pairs in new order,
+    (None, f) for a figure that appeared, then (f, None) for one that vanished."""
     pairing: dict[int, int] = {}  # new index → old index
     for same_group in (
         lambda a, b: a.category == b.category and _side(a) == _side(b) and a.group == b.group,
@@ -255,14 +259,23 @@ def _figure_pairs(
         lambda a, b: a.category == b.category,
     ):
         _pair_group(old, new, pairing, same_group)
-    result: list[tuple[Figure | None, Figure | None]] = []
-    for j, after in enumerate(new):
-        before = old[pairing[j]] if j in pairing else None
-        if before is None or _figure_differs(before, after):
-            result.append((before, after))
+    result: list[tuple[Figure | None, Figure | None]] = [
+        (old[pairing[j]] if j in pairing else None, after) for j, after in enumerate(new)
+    ]
     matched = set(pairing.values())
-    result += [(before, None) for i, before in enumerate(old) if i not in matched]
-    return [(a, b) for a, b in result if _number(a) is not None or _number(b) is not None]
+    return result + [(before, None) for i, before in enumerate(old) if i not in matched]
+
+
+def _figure_pairs(
+    old: Sequence[Figure], new: Sequence[Figure]
+) -> list[tuple[Figure | None, Figure | None]]:
+    """The figures that changed, appeared (None, f) or vanished (f, None); new order first."""
+    return [
+        (a, b)
+        for a, b in pair_figures(old, new)
+        if (a is None or b is None or _figure_differs(a, b))
+        and (_number(a) is not None or _number(b) is not None)
+    ]
 
 
 def _pair_group(

@@ -12,15 +12,15 @@ import dataclasses
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from storage import ChangeRow, Page, RevisionRow, Store, format_time, parse_time, up_to
+from storage import ChangeRow, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
+from ..attribution import Credit, window_blame
 from ..config import Config, DigestConfig
 from ..core.diff import diff_facts
-from ..core.extract import extract_facts
 from ..core.facts import Change, Facts
 from ..fields import field_order
-from ..links import diff_url, page_url, report_url, revision_url
+from ..links import diff_url, page_url, report_url
 from ..wording import describe, one_line, plural
 
 
@@ -43,9 +43,17 @@ class NetChange:
     text: str  # "killed: 208 → 220 (+12) (…)"
     record: Change  # the net change (old, new, item, numbers…)
     delta: int | None = None  # figures: new − old
-    by: Edit | None = None  # the newest surviving edit that made it
-    # everyone whose kept edits led to it (dataclasses.field: ``field`` is a name here)
-    editors: list[str] = dataclasses.field(default_factory=list)
+    # the edits that made it, oldest first (dataclasses.field: ``field`` is a name here)
+    edits: list[Edit] = dataclasses.field(default_factory=list)
+
+    @property
+    def by(self) -> Edit | None:
+        """The edit that made it what it is now."""
+        return self.edits[-1] if self.edits else None
+
+    @property
+    def editors(self) -> list[str]:
+        return list(dict.fromkeys(e.user if e.user is not None else "(hidden)" for e in self.edits))
 
 
 @dataclass
@@ -149,21 +157,20 @@ def summarize_article(
     before = store.visible_revision_at(page, _just_before(window_start))
     if before is None and first is not None and not created:
         before = store.visible_revision_at(page, first.key)
-    after = store.visible_revision_at(page, _just_before(window_end))
+    window = window_blame(store, page, infobox, before, _just_before(window_end))
+    after = window.after
     if after is None or (before is not None and after.revid == before.revid):
         net: list[Change] = []
     else:
-        old = _facts(store, page, before, infobox)
-        new = _facts(store, page, after, infobox)
         net = [
-            record for change in diff_facts(old, new) for record in _item_by_item(change, old, new)
+            record
+            for change in diff_facts(window.old, window.new)
+            for record in _item_by_item(change, window.old, window.new)
         ]
     rows = [
         _as_of(row, store, page, window_end)
         for row in changelog.changes(store, page, since=window_start, until=window_end)
     ]
-    if created and first is not None:  # what the first revision said was said by its author
-        rows.insert(0, _creation_row(first))
     wiki = config.wikis.get(page.wiki)
     known = store.wiki(page.wiki)
     api_url = wiki.api_url if wiki else known.api_url if known else None
@@ -176,12 +183,11 @@ def summarize_article(
         ):
             continue  # below the thresholds (at both ends of a range)
         summary = fields.setdefault(record.field, FieldSummary(record.field, []))
-        summary.changes.append(_net_change(record, rows, api_url))
+        summary.changes.append(_net_change(record, window.blame.credit(record), api_url))
     changed_fields = {record.field for record in net}
     for row in rows:
         # edited in the window, yet as it was: reverted, or changed and changed back
-        # (not the creation row: its "*" is no field)
-        if row.field not in changed_fields | {"*"} and digest.wants_field(row.field):
+        if row.field not in changed_fields and digest.wants_field(row.field):
             fields.setdefault(row.field, FieldSummary(row.field, []))
     for summary in fields.values():
         touched = [r for r in rows if r.field == summary.name]
@@ -217,13 +223,6 @@ def _figure_ends(record: Change) -> list[tuple[int | None, int | None]]:
     return ends
 
 
-def _facts(store: Store, page: Page, meta: RevisionRow | None, infobox: str | None) -> Facts:
-    if meta is None:  # the page did not exist yet: everything it says is new
-        return Facts(None, {})
-    text = store.text(page, meta.revid) or b""
-    return extract_facts(text.decode("utf-8", "replace"), infobox)
-
-
 def _item_by_item(record: Change, old: Facts, new: Facts) -> list[Change]:
     """A list field that appeared or vanished is said item by item: "+ Hezbollah", not one
     line of every combatant run together."""
@@ -250,90 +249,39 @@ def _as_of(row: ChangeRow, store: Store, page: Page, window_end: str) -> ChangeR
     return replace(row, reverted_by=None)
 
 
-def _creation_row(first: RevisionRow) -> ChangeRow:
-    """The page's first revision as a change record of every field it created (the change
-    log starts at the second revision)."""
-    return ChangeRow(
-        revid=first.revid, parent_revid=None, timestamp=first.timestamp, user=first.user,
-        comment=first.comment, field="*", kind="created", old=None, new=None, item=None,
-        category=None, side=None, old_number=None, new_number=None,
-    )  # fmt: skip
-
-
 def _just_before(moment: str) -> tuple[str, int]:
     """The (timestamp, revid) bound of revisions saved before ``moment``."""
     return up_to(format_time(parse_time(moment) - timedelta(seconds=1)))
 
 
-def _net_change(record: Change, rows: list[ChangeRow], api_url: str | None) -> NetChange:
+def _net_change(record: Change, credits: list[Credit], api_url: str | None) -> NetChange:
+    """The net change as the digest says it, credited to the edits that made it (the
+    attribution model's answer, :meth:`monitor.core.blame.Blame.credit`)."""
     old, new = record.old_number, record.new_number
     delta = (
         new - old
         if record.kind == "figure_changed" and old is not None and new is not None
         else None
     )
-    kept = [r for r in rows if r.field in (record.field, "*") and r.reverted_by is None]
-    makers = [r for r in kept if _made(r, record)]
-    created = [r for r in kept if r.kind == "created"]
-    if not makers and created:
-        # in an article created in the window, what no later edit made was there from the
-        # start (unless an edit rewrote the whole value with it)
-        made = record.new or ""
-        makers = [
-            r for r in kept
-            if r.kind in ("value_changed", "field_added") and made and made in (r.new or "")
-        ] or created  # fmt: skip
-    makers = makers or kept
-    by = None
-    if makers:
-        row = makers[-1]
-        by = Edit(
-            revid=row.revid,
-            parent_revid=row.parent_revid,
-            timestamp=row.timestamp,
-            user=row.user,
-            comment=row.comment,
-            url=(
-                diff_url(api_url, row.revid, row.parent_revid)
-                if api_url and row.parent_revid
-                else revision_url(api_url, row.revid)
-                if api_url
-                else ""
-            ),
+    edits = [
+        Edit(
+            revid=credit.revid,
+            parent_revid=credit.compared_with,
+            timestamp=credit.timestamp,
+            user=credit.user,
+            comment=credit.comment,
+            url=diff_url(api_url, credit.revid, credit.compared_with) if api_url else "",
         )
-    editors = list(dict.fromkeys(r.user if r.user is not None else "(hidden)" for r in makers))
+        for credit in credits
+    ]
     return NetChange(
         field=record.field,
         kind=record.kind,
         text=describe(record),
         record=record,
         delta=delta or None,
-        by=by,
-        editors=editors,
+        edits=edits,
     )
-
-
-def _made(row: ChangeRow, net: Change) -> bool:
-    """Did this change record of the window produce (part of) the net change?"""
-    kind = net.kind
-    if row.kind == "created":
-        return False  # only when no later edit did it (the fallback)
-    if kind == "figure_changed":
-        return (
-            row.kind == "figure_changed"
-            and row.category == net.category
-            and row.side == net.side
-            and row.new_number == net.new_number
-        )
-    if kind in ("item_added", "item_changed"):
-        return row.kind in ("item_added", "item_changed", "field_added", "value_changed") and (
-            row.item == net.item or row.new == net.new
-        )
-    if kind == "item_removed":
-        return row.kind in ("item_removed", "field_removed", "value_changed") and (
-            row.item == net.item or row.old == net.old
-        )
-    return row.new == net.new
 
 
 def _day(moment: str) -> str:
@@ -363,17 +311,29 @@ def previous_fire_time(digest: DigestConfig, end: datetime) -> datetime:
     return end - timedelta(days=1)
 
 
+def first_start(digest: DigestConfig, end: str, data_start: str | None) -> str:
+    """Where the first window of a digest ending at ``end`` starts: one period of its
+    schedule back, or earlier where the data it can see starts (``data_start``), so that
+    nothing polled before the daemon started is left out."""
+    start = format_time(previous_fire_time(digest, parse_time(end)))
+    return min(start, data_start) if data_start else start
+
+
 def scheduled_window(
-    digest: DigestConfig, last_end: str | None, now: datetime, horizon: str | None
+    digest: DigestConfig,
+    last_end: str | None,
+    now: datetime,
+    horizon: str | None,
+    data_start: str | None = None,
 ) -> tuple[str, str] | None:
-    """The next window of a scheduled digest: from where the last one ended (or one period
-    back) to now — but not past ``horizon``, the oldest successful poll of its articles,
-    so that no revision saved before the end can arrive after the window closed. None
-    when there is no new time to cover."""
+    """The next window of a scheduled digest: from where the last one ended (the first
+    one: see :func:`first_start`) to now — but not past ``horizon``, the oldest successful
+    poll of its articles, so that no revision saved before the end can arrive after the
+    window closed. None when there is no new time to cover."""
     end = format_time(now)
     if horizon is not None and horizon < end:
         end = horizon
-    start = last_end or format_time(previous_fire_time(digest, parse_time(end)))
+    start = last_end or first_start(digest, end, data_start)
     if start >= end:
         return None
     return start, end

@@ -19,12 +19,7 @@ from ..context import Context
 from ..errors import ConfigError, WikimonError
 from ..sources.sync import PollResult, add_configured, poll_pages
 from ..wording import plural
-from .digest import (
-    Digest,
-    build_digest,
-    previous_fire_time,
-    scheduled_window,
-)
+from .digest import Digest, build_digest, first_start, scheduled_window
 from .mail import DeliveryError, SmtpResult, compose, send_smtp, sender, write_outbox
 
 log = logging.getLogger("wikimon")
@@ -171,6 +166,29 @@ def poll_horizon(context: Context, pages: list[Page]) -> str | None:
     return min(limits) if limits else None
 
 
+def data_start(context: Context, digest: DigestConfig, pages: list[Page]) -> str | None:
+    """Where the data a digest can see starts, for its first window: the earliest moment
+    one of its tracked articles is news from — when it began to be tracked (added by `add`
+    or by a poll; less HORIZON_MARGIN, as revisions are dated by the wiki's clock), or, for
+    an article the other digests report on, the end of their newest window (the oldest
+    poll they have not covered). None: no tracked article (an imported archive is history,
+    not news)."""
+    store = context.store()
+    covered: dict[int, str] = {}  # page id -> the newest window end of another digest
+    for other in context.config.digests:
+        end = digest_log.last_window_end(store, other.name) if other.name != digest.name else None
+        if end is not None:
+            for page in digest_pages(context, other):
+                covered[page.id] = max(end, covered.get(page.id, end))
+    tracked = digest_log.tracking_starts(store, [p.id for p in pages if p.tracked])
+    starts = [
+        max(format_time(parse_time(tracked[p.id]) - HORIZON_MARGIN), covered.get(p.id, ""))
+        for p in pages
+        if p.id in tracked
+    ]
+    return min(starts, default=None)
+
+
 def make_digest(
     context: Context,
     digest: DigestConfig,
@@ -197,15 +215,16 @@ def make_digest(
     run.recipients = list(to) if to is not None else list(digest.to)
     with store.transaction():
         last_end = digest_log.last_window_end(store, digest.name)
+        first = None if last_end else data_start(context, digest, pages)
         if scheduled:
             run.horizon = poll_horizon(context, pages)
-            window = scheduled_window(digest, last_end, now, run.horizon)
-            if window is None:
+            window = scheduled_window(digest, last_end, now, run.horizon, first)
+            if window is None:  # (a first window always has one period to cover)
                 run.covered_until = last_end
                 return run
         else:
             end = until or format_time(now)
-            start = since or last_end or format_time(previous_fire_time(digest, parse_time(end)))
+            start = since or last_end or first_start(digest, end, first)
             if start >= end:
                 raise WikimonError(f"the period is empty: {start} is not before {end}")
             window = (start, end)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from storage import Page, RevisionRow, Store, format_time, parse_time
+from storage import Page, RevisionRow, Store
 from storage import changes as changelog
 
+from ..attribution import standing_reverts
+from ..core.blame import Blame
 from ..core.extract import extract_facts
 from ..core.facts import FieldFacts
 
@@ -66,6 +67,7 @@ class ArticleHistory:
     revisions: list[Revision]
     versions: dict[str, list[Version]]  # field -> its versions, oldest first
     infobox: str | None  # the template read, as of the newest visible revision
+    attribution: Blame[Revision]  # who put each value, item and figure there
 
     @property
     def current(self) -> dict[str, FieldFacts]:
@@ -102,11 +104,19 @@ class ArticleHistory:
             kept.append(version)
         return kept
 
-    def blame(self, name: str) -> Version | None:
-        """The version that introduced the field's current value (a vandalism reverted
-        since does not count as a change)."""
-        kept = self.kept_versions(name)
-        return kept[-1] if kept and kept[-1].fact is not None else None
+    def blame(self, name: str) -> Revision | None:
+        """The revision that introduced the field's current value (a vandalism reverted
+        since does not count as a change): the attribution model's answer."""
+        lineage = self.attribution.value(name)
+        return lineage.introduced_by if lineage is not None and lineage.present else None
+
+    def item_blame(self, name: str) -> list[tuple[str, Revision | None]]:
+        """(text, the revision that put it there as it reads now) of each current item of
+        the field, in order."""
+        return [
+            (lineage.current.text or "", lineage.introduced_by)
+            for lineage in self.attribution.items(name)
+        ]
 
     def figure_series(self, name: str) -> list[FigureSeries]:
         """Every figure series of a field, with a point each time its number changed and
@@ -154,25 +164,6 @@ class ArticleHistory:
             spans[key].append((since, None))
         return [(texts[key], spans[key]) for key in texts]
 
-    def activity(self, days: int, until: str) -> tuple[int, int]:
-        """(edits, reverts) in the ``days`` days up to ``until``: (until - days, until], so
-        that the newest revision (often ``until`` itself) counts."""
-        since = format_time(parse_time(until) - timedelta(days=days))
-        window = [r for r in self.revisions if since < r.timestamp <= until]
-        return len(window), sum(1 for r in window if r.reverts_to is not None)
-
-    def edits_per_day(self, days: int, until: str) -> list[int]:
-        """Edits per UTC day, the ``days`` days up to and including ``until``'s."""
-        last = parse_time(until[:10] + "T00:00:00Z")
-        counts = dict.fromkeys(
-            (format_time(last - timedelta(days=n))[:10] for n in range(days - 1, -1, -1)), 0
-        )
-        for revision in self.revisions:
-            day = revision.timestamp[:10]
-            if day in counts:
-                counts[day] += 1
-        return list(counts.values())
-
 
 def _figure_numbers(fact: FieldFacts | None) -> dict[tuple[str | None, str | None, int], int]:
     """The numbers of a field's figures by (side, category, occurrence): keys that stay
@@ -211,26 +202,13 @@ def _last_at(versions: list[Version], at: tuple[str, int] | None) -> Version | N
     return found
 
 
-def standing_reverts(reverted_by: dict[int, int]) -> dict[int, int]:
-    """Only the reverts that still stand: a revision undone by a revert that was itself
-    undone (Alice sets Y, Bob reverts, Alice restores Y) is not reverted."""
-    standing: dict[int, bool] = {}
-
-    def undone(revid: int, depth: int = 0) -> bool:
-        if revid not in standing:
-            by = reverted_by.get(revid)
-            standing[revid] = by is not None and (depth > 50 or not undone(by, depth + 1))
-        return standing[revid]
-
-    return {revid: by for revid, by in reverted_by.items() if undone(revid)}
-
-
 def load_history(store: Store, page: Page, infobox: str | None = None) -> ArticleHistory:
     """The article's history from the store, in one pass over its revisions."""
     reverted_by = standing_reverts(changelog.reverted_by(store, page))
     reverts_to = changelog.reverts_to(store, page)
     revisions: list[Revision] = []
     versions: dict[str, list[Version]] = {}
+    attribution: Blame[Revision] = Blame()
     previous: dict[str, FieldFacts] = {}
     name = None
     for meta, text in store.texts(page):
@@ -240,6 +218,8 @@ def load_history(store: Store, page: Page, infobox: str | None = None) -> Articl
             continue  # revision-deleted: the next visible one is compared with the last
         facts = extract_facts(text.decode("utf-8", "replace"), infobox)
         name = facts.infobox
+        if revision.reverted_by is None:  # what reverted edits did counts for nobody
+            attribution.add(revision, facts)
         for field_name in [*facts.fields, *(f for f in previous if f not in facts.fields)]:
             new = facts.fields.get(field_name)
             if _shown(previous.get(field_name)) != _shown(new):  # a change a reader sees
@@ -248,7 +228,7 @@ def load_history(store: Store, page: Page, infobox: str | None = None) -> Articl
     # fields in the current infobox order, then those removed since
     order = {f: i for i, f in enumerate(previous)}
     ordered = dict(sorted(versions.items(), key=lambda kv: order.get(kv[0], len(order))))
-    return ArticleHistory(page, revisions, ordered, name)
+    return ArticleHistory(page, revisions, ordered, name, attribution)
 
 
 def _shown(fact: FieldFacts | None) -> str | None:

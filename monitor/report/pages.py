@@ -10,17 +10,18 @@ SVG). Everything from the wiki is escaped by the templates' autoescape.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from storage import TIME_FORMAT, Page, Store, format_time, parse_time, up_to
+from storage import TIME_FORMAT, ArticleActivity, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
+from storage.activity import article_activity
 
 from ..config import Config
 from ..fields import GROUPS, field_group
@@ -57,35 +58,33 @@ class NotFound(Exception):
 @dataclass
 class _Moments:
     """An article's revisions as the as-of pages look them up, from one pass over them: the
-    days with edits, each day's last visible revision, and the newest visible revision at
-    or before any moment (by bisection, not a pass per page)."""
+    days on which its facts changed (each has a page), each day's last visible revision,
+    and the newest visible revision at or before any moment (by bisection, not a pass per
+    page)."""
 
     history: ArticleHistory  # what it was computed from
     keys: list[tuple[str, int]]  # (timestamp, revid) of each revision, oldest first
     shown: list[Revision | None]  # per revision: the newest visible one at or before it
     positions: dict[int, int]  # revid -> its index in history.revisions
-    day_end: dict[str, Revision]  # each day with a visible revision -> its last one
-    days: list[str]  # those days, oldest first
-    calendar: list[str]  # every day from the first visible revision's to the last known one
-    calendar_position: dict[str, int]  # day -> its index in calendar
+    days: list[str]  # the days with a page, oldest first: the first visible revision's,
+    # then each day with a change record (a quiet day reads as the day before it)
+    day_position: dict[str, int]  # day -> its index in days
 
     @classmethod
-    def of(cls, history: ArticleHistory, until: str) -> _Moments:
-        """``until``: the last moment the database knows of (the calendar's last day)."""
-        keys, shown, positions, day_end = [], [], {}, {}
+    def of(cls, history: ArticleHistory, changed: list[str]) -> _Moments:
+        """``changed``: the days of the article's change records."""
+        keys, shown, positions = [], [], {}
+        first: Revision | None = None
         last: Revision | None = None
         for index, revision in enumerate(history.revisions):  # oldest first, as stored
             keys.append((revision.timestamp, revision.revid))
             positions[revision.revid] = index
             if revision.visible:
-                last = day_end[revision.timestamp[:10]] = revision
+                last = revision
+                first = first or revision
             shown.append(last)
-        days = sorted(day_end)
-        calendar = _calendar(days[0], max(days[-1], until[:10])) if days else []
-        return cls(
-            history, keys, shown, positions, day_end, days, calendar,
-            {d: i for i, d in enumerate(calendar)},
-        )  # fmt: skip
+        days = sorted({*changed, *([first.timestamp[:10]] if first else [])})
+        return cls(history, keys, shown, positions, days, {d: i for i, d in enumerate(days)})
 
     def end_of(self, day: str) -> Revision | None:
         """The revision whose infobox stood at the end of ``day``."""
@@ -96,11 +95,11 @@ class _Moments:
         index = bisect.bisect_right(self.keys, at)
         return self.shown[index - 1] if index else None
 
-
-def _calendar(first: str, last: str) -> list[str]:
-    """Every day from ``first`` to ``last`` (YYYY-MM-DD), both included."""
-    start, end = parse_time(first + "T00:00:00Z"), parse_time(last + "T00:00:00Z")
-    return [format_time(start + timedelta(days=n))[:10] for n in range((end - start).days + 1)]
+    def day_of(self, moment: str) -> str | None:
+        """The page that shows the infobox as of ``moment`` (a date or a time): the last
+        day with a page on or before it (None: before the first)."""
+        index = bisect.bisect_right(self.days, moment[:10])
+        return self.days[index - 1] if index else None
 
 
 class Report:
@@ -134,6 +133,7 @@ class Report:
         self._stats: dict[int, dict[str, changelog.FieldStats]] = {}
         self._moments: dict[int, _Moments] = {}
         self._hidden_comments: dict[int, frozenset[int]] = {}
+        self._field_pages: dict[int, dict[str, str]] = {}
 
     # -- data ------------------------------------------------------------------------------
 
@@ -156,8 +156,53 @@ class Report:
         history = self.history(page)
         found = self._moments.get(page.id)
         if found is None or found.history is not history:
-            found = self._moments[page.id] = _Moments.of(history, self.known_until())
+            days = changelog.change_days(self.store, page)
+            found = self._moments[page.id] = _Moments.of(history, days)
         return found
+
+    def release(self, page: Page) -> None:
+        """Forget what was read of the article (the static report, once its pages are
+        written: a thousand histories need not stay in memory)."""
+        if not self._shared:
+            self._histories.pop(page.id, None)
+        for cache in (self._moments, self._stats, self._hidden_comments, self._field_pages):
+            cache.pop(page.id, None)
+
+    def signature(self, page: Page) -> str:
+        """A digest of everything the article's pages are made of (its revisions, its
+        change log, its title, how it is read and linked): equal, its pages are equal."""
+        parts = (
+            self.store.history_signature(page), page, self.api_url(page),
+            self.config.infobox_for(page.wiki, page.title),
+        )  # fmt: skip
+        return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+    def end(self, page: Page) -> str:
+        """The end of the article's time axis: the end of its newest revision's day. Not
+        the last poll: an article's pages change when it does, not every ten minutes."""
+        history = self.history(page)
+        last = history.revisions[-1].timestamp if history.revisions else "1970-01-01T00:00:00Z"
+        return last[:10] + "T23:59:59Z"
+
+    def field_pages(self, page: Page) -> dict[str, str]:
+        """The fields with a page of their own, and its path: those the change log says
+        changed at least once. A field that never changed (or was always empty) has
+        nothing to show beyond the article page's value and "since … by …"."""
+        if page.id not in self._field_pages:
+            stats = self.field_stats(page)
+            self._field_pages[page.id] = {
+                name: field_path(page, name)
+                for name in self.history(page).versions
+                if name in stats and stats[name].changes
+            }
+        return self._field_pages[page.id]
+
+    def filter_groups(self, page: Page) -> list[str]:
+        """The field groups the article's timeline can be filtered by: those with changes,
+        when there are two or more (each has a page, so the filters work without JS)."""
+        changed = {field_group(name) for name, stats in self.field_stats(page).items()
+                   if stats.changes}  # fmt: skip
+        return [g for g in GROUPS if g in changed] if len(changed) > 1 else []
 
     def hidden_comments(self, page: Page) -> frozenset[int]:
         """The revids of the article's revisions whose edit summary is hidden."""
@@ -201,7 +246,7 @@ class Report:
                     **asdict(row),
                     "reverted_by": undone.get(row.revid),
                     "group": row_group,
-                    "field_href": field_path(page, row.field),
+                    "field_href": self.field_pages(page).get(row.field),
                     "text": describe(row),
                     "url": diff_url(api_url, row.revid, row.parent_revid) if api_url else None,
                 }
@@ -221,16 +266,20 @@ class Report:
         """Every page of the static report."""
         yield "index.html"
         for page in self.pages:
-            history = self.history(page)
-            yield article_path(page)
-            for group in GROUPS:
-                yield group_path(page, group)
-            yield contested_path(page)
-            for name in history.versions:
-                yield field_path(page, name)
-            yield as_of_path(page)
-            for day in self.moments(page).calendar:
-                yield as_of_path(page, day)
+            yield from self.article_paths(page)
+
+    def article_paths(self, page: Page) -> list[str]:
+        """The article's pages: what changed (all of it, and by field group), the contested
+        fields, a page per field it has had, and the infobox as of each day its facts
+        changed. Their number grows with the changes, not with the days."""
+        return [
+            article_path(page),
+            *(group_path(page, group) for group in self.filter_groups(page)),
+            contested_path(page),
+            *self.field_pages(page).values(),
+            as_of_path(page),
+            *(as_of_path(page, day) for day in self.moments(page).days),
+        ]
 
     def render(self, path: str, at: str | None = None) -> str:
         """The page at ``path`` (``at``: a date or revid, for as-of pages when served)."""
@@ -245,38 +294,22 @@ class Report:
             raise NotFound(path)
         if rest == "index.html":
             return self._render("article.html", path, self._article(page, None))
-        if (group := re.fullmatch(r"changes-([a-z]+)\.html", rest)) and group[1] in GROUPS:
+        group = re.fullmatch(r"changes-([a-z]+)\.html", rest)
+        if group and group[1] in self.filter_groups(page):
             return self._render("article.html", path, self._article(page, group[1]))
         if rest == "contested.html":
             return self._render("contested.html", path, self._contested(page))
         if rest.startswith("field/"):
-            files = {field_file(name): name for name in self.history(page).versions}
+            files = {field_file(name): name for name in self.field_pages(page)}
             name = files.get(rest[len("field/") :])
             if name is not None:
                 return self._render("field.html", path, self._field(page, name))
         if rest == "as-of/index.html":
             return self._render("as_of.html", path, self._as_of_index(page, at))
         day = re.fullmatch(r"as-of/([0-9]{4}-[0-9]{2}-[0-9]{2})\.html", rest)
-        if day and day[1] in self.moments(page).calendar_position:
+        if day and day[1] in self.moments(page).day_position:
             return self._render("as_of.html", path, self._as_of_day(page, day[1]))
         raise NotFound(path)
-
-    def write(
-        self,
-        out: Path,
-        paths: Iterable[str] | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> tuple[int, int]:
-        """Write the static report (``paths``, default all of them) into ``out``, calling
-        ``progress(1)`` after each file; returns (files, bytes)."""
-        files = total = 0
-        for path in [*(self.paths() if paths is None else paths), *ASSETS]:
-            data = asset_bytes(path) if path in ASSETS else self.render(path).encode("utf-8")
-            _write(out / path, data)
-            files, total = files + 1, total + len(data)
-            if progress is not None:
-                progress(1)
-        return files, total
 
     # -- view models -----------------------------------------------------------------------
 
@@ -289,25 +322,34 @@ class Report:
         )
 
     def _index(self) -> dict[str, Any]:
+        """Every article, the most recently changed first: from a few queries over all of
+        them, without reading any history (the index is rewritten on every report)."""
         until = self.known_until()
-        rows = []
+        since = format_time(parse_time(until) - timedelta(days=30))
+        activity = article_activity(self.store, since, until)
+        rows: list[dict[str, Any]] = []
         for page in self.pages:
-            history = self.history(page)
-            stats = self.field_stats(page)
+            found = activity.get(page.id) or ArticleActivity(page.id, 0, None, None, ())
+            per_day = _edits_per_day(found.recent, 30, until)
             rows.append(
                 {
                     "page": page,
                     "href": article_path(page),
-                    "last_change": max((s.last for s in stats.values() if s.last), default=None),
-                    "changes": changelog.change_count(self.store, page),
-                    "week": history.activity(7, until),
-                    "month": history.activity(30, until),
+                    "last_change": found.last_change,
+                    "last_edit": found.last_edit,
+                    "changes": found.changes,
+                    "week": _activity(found.recent, 7, until),
+                    "month": _activity(found.recent, 30, until),
+                    # a quiet article (most of a long watch list) gets no empty chart
                     "sparkline": sparkline(
-                        history.edits_per_day(30, until),
-                        label=f"edits per day, the 30 days to {until[:10]}",
-                    ),
+                        per_day, label=f"edits per day, the 30 days to {until[:10]}"
+                    )
+                    if any(per_day)
+                    else None,
                 }
             )
+        rows.sort(key=lambda r: r["page"].title)
+        rows.sort(key=lambda r: (r["last_change"] or "", r["last_edit"] or ""), reverse=True)
         return {"title": "wikimon report", "articles": rows, "until": until}
 
     def _article_context(self, page: Page) -> dict[str, Any]:
@@ -337,19 +379,25 @@ class Report:
             if group is not None and field_group(name) != group:
                 continue
             blame = history.blame(name)
+            items = history.item_blame(name)
             facts.append(
                 {
                     "name": name,
                     "fact": fact,
-                    "href": field_path(page, name),
+                    "href": self.field_pages(page).get(name),
                     "group": field_group(name),
-                    "blame": self._edit(page, blame.revision) if blame else None,
+                    "blame": self._edit(page, blame) if blame else None,
+                    # each item of a list: since when, by whom (the attribution is of the
+                    # newest revision that counts: the same items, or none are said)
+                    "item_since": [self._edit(page, r) if r else None for _, r in items]
+                    if len(fact.items) > 1 and [t for t, _ in items] == [i.text for i in fact.items]
+                    else None,
                     "changes": stats[name].changes if name in stats else 0,
                 }
             )
         charts = (
             [
-                (name, field_path(page, name), self._chart(page, name))
+                (name, self.field_pages(page).get(name), self._chart(page, name))
                 for name in history.versions
                 if field_group(name) == "casualties" and history.figure_series(name)
             ]
@@ -362,7 +410,7 @@ class Report:
             "facts": facts,
             "charts": charts,
             "timeline": self.timeline(page, group),
-            "group_links": {g: group_path(page, g) for g in GROUPS},
+            "group_links": {g: group_path(page, g) for g in self.filter_groups(page)},
         }
 
     def _field(self, page: Page, name: str) -> dict[str, Any]:
@@ -375,7 +423,7 @@ class Report:
         presence = history.presence(name)
         is_list = any(len(v.fact.items) > 1 for v in history.versions[name] if v.fact)
         first = history.revisions[0].timestamp
-        end = self.known_until()
+        end = self.end(page)
         return {
             **context,
             "title": f"{name} — {page.title}",
@@ -415,7 +463,7 @@ class Report:
             series,
             title=f"{name}: {page.title}",
             start=history.revisions[0].timestamp,
-            end=self.known_until(),
+            end=self.end(page),
         )
 
     def _contested(self, page: Page) -> dict[str, Any]:
@@ -426,41 +474,61 @@ class Report:
             **context,
             "title": f"Contested fields — {page.title}",
             "fields": [
-                {"name": name, "stats": s, "href": field_path(page, name)} for name, s in ranked
+                {"name": name, "stats": s, "href": self.field_pages(page).get(name)}
+                for name, s in ranked
             ],
         }
 
     def _as_of_index(self, page: Page, at: str | None) -> dict[str, Any]:
-        """as-of/index.html: every day with edits, by month; when served, the infobox as of
-        ``at`` (?at=DATE or REVID) too, and a form to ask for another moment."""
+        """as-of/index.html: the days the facts changed, by month, and (static) a date
+        picker that opens the page of the last of them on or before any date; when served,
+        the infobox as of ``at`` (?at=DATE or REVID) and a form to ask for another."""
         moments = self.moments(page)
         revision, deleted = self._moment(moments, at) if at is not None else (None, None)
         months: dict[str, list[tuple[str, str]]] = {}
         for day in moments.days:
             months.setdefault(day[:7], []).append((day, as_of_path(page, day)))
+        # a date that is no day of change reads as the last one before it
+        shown = moments.day_of(at) if at and _MOMENT.fullmatch(at) else None
         return {
             **self._as_of_context(page, at, revision),
-            **self._neighbours(page, at),
+            "previous": None,
+            "next": None,
             "deleted": deleted,
             "months": list(months.items()),
-            "calendar": (moments.calendar[0], moments.calendar[-1]) if moments.calendar else None,
             "form": self.live,
-            "quiet": False,
+            "picker": None if self.live else self._picker(page),
+            "quiet": (shown, as_of_path(page, shown)) if shown and shown != at else None,
+            "until": None,
         }
 
     def _as_of_day(self, page: Page, day: str) -> dict[str, Any]:
-        """as-of/DAY.html: the infobox at the end of ``day`` (any day of the calendar, with
-        edits or not), and links to the days before and after it (the days with edits are
-        listed on as-of/index.html only)."""
+        """as-of/DAY.html: the infobox at the end of ``day`` (a day its facts changed), which
+        stood until the next such day; links to both neighbours (the list of days is on
+        as-of/index.html only) and the date picker."""
         moments = self.moments(page)
+        position = moments.day_position[day]
+        days = moments.days
+        previous = days[position - 1] if position > 0 else None
+        following = days[position + 1] if position + 1 < len(days) else None
         return {
             **self._as_of_context(page, day, moments.end_of(day)),
-            **self._neighbours(page, day),
+            "previous": (previous, as_of_path(page, previous)) if previous else None,
+            "next": (following, as_of_path(page, following)) if following else None,
             "deleted": None,
             "months": None,
             "form": False,
-            "quiet": day not in moments.day_end,
+            "picker": self._picker(page),
+            "quiet": None,
+            "until": following or "",  # "": it still stands
         }
+
+    def _picker(self, page: Page) -> dict[str, str] | None:
+        """What the as-of pages' date picker needs (report.js: it maps any date to a page
+        offline; without JavaScript it stays hidden and the list of days does the work).
+        None: no revision has text, so there is no day to pick."""
+        days = self.moments(page).days
+        return {"first": days[0], "index": as_of_path(page)} if days else None
 
     def _as_of_context(
         self, page: Page, at: str | None, revision: Revision | None
@@ -475,7 +543,7 @@ class Report:
             "at_time": at if at and _MOMENT.fullmatch(at) else None,
             "revision": self._edit(page, revision) if revision else None,
             "facts": facts,
-            "field_links": {name: field_path(page, name) for name in facts},
+            "field_links": self.field_pages(page),
         }
 
     def _moment(self, moments: _Moments, at: str) -> tuple[Revision | None, int | None]:
@@ -495,22 +563,6 @@ class Report:
         except ValueError:
             raise NotFound(at) from None  # 2024-13-45, 24:00:00…
         return moments.revision_at(up_to(at)), None
-
-    def _neighbours(self, page: Page, day: str | None) -> dict[str, tuple[str, str] | None]:
-        """The days before and after ``day`` (when it is one of the calendar), for a pager."""
-        moments = self.moments(page)
-        position = moments.calendar_position.get(day) if day else None
-        if position is None:
-            return {"previous": None, "next": None}
-        days = moments.calendar
-        return {
-            "previous": (days[position - 1], as_of_path(page, days[position - 1]))
-            if position > 0
-            else None,
-            "next": (days[position + 1], as_of_path(page, days[position + 1]))
-            if position + 1 < len(days)
-            else None,
-        }
 
     def _edit(self, page: Page, revision: Revision) -> dict[str, Any]:
         api_url = self.api_url(page)
@@ -533,10 +585,25 @@ class Report:
         }
 
 
+def _activity(recent: tuple[tuple[str, bool], ...], days: int, until: str) -> tuple[int, int]:
+    """(edits, reverts) in the ``days`` days up to ``until``: (until - days, until], so
+    that the newest revision (often ``until`` itself) counts."""
+    since = format_time(parse_time(until) - timedelta(days=days))
+    window = [revert for timestamp, revert in recent if since < timestamp <= until]
+    return len(window), sum(window)
+
+
+def _edits_per_day(recent: tuple[tuple[str, bool], ...], days: int, until: str) -> list[int]:
+    """Edits per UTC day, the ``days`` days up to and including ``until``'s."""
+    last = parse_time(until[:10] + "T00:00:00Z")
+    counts = dict.fromkeys(
+        (format_time(last - timedelta(days=n))[:10] for n in range(days - 1, -1, -1)), 0
+    )
+    for timestamp, _ in recent:
+        if timestamp[:10] in counts:
+            counts[timestamp[:10]] += 1
+    return list(counts.values())
+
+
 def asset_bytes(name: str) -> bytes:
     return (TEMPLATES / name).read_bytes()
-
-
-def _write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)

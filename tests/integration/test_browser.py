@@ -460,6 +460,115 @@ def test_serve_walks_to_a_chart_and_shows_the_infobox_as_of_a_day(
     assert [url for url in hostile.requests if not url.startswith(served)] == []
 
 
+# -- the as-of date picker and the index's filter box ---------------------------------------------
+
+
+def infobox_shown(page: Any) -> dict[str, str]:
+    """The as-of page's infobox as the browser shows it: field -> its text."""
+    rows = page.locator("table.facts tbody tr").evaluate_all(
+        "els => els.map(tr => [tr.querySelector('th').textContent.trim(),"
+        " tr.querySelector('td').innerText.trim()])"
+    )
+    return {name: " ".join(text.split()) for name, text in rows}
+
+
+def infobox_of(site: Site, run, moment: str) -> dict[str, str]:
+    """`wikimon show --at MOMENT --json` as the as-of page lays it out."""
+    shown = run("show", TITLE, "--at", moment, "--json", db=site.db)
+    assert shown.exit_code == 0, shown.output
+    fields = json.loads(shown.stdout)["fields"]
+    return {
+        name: " ".join("\n".join(f["items"] if len(f["items"]) > 1 else [f["value"]]).split())
+        for name, f in fields.items()
+    }
+
+
+def test_the_date_picker_opens_the_page_of_any_date_offline(site: Site, open_tab, run):
+    """From file://: a date opens the page of the last day the facts changed on or before
+    it; from a day page too (through the index); before the first day, it says so."""
+    days = sorted(p.stem for p in (site.out / ARTICLE / "as-of").glob("2*.html"))
+    quiet = "2024-12-05"  # an edit-free day of the sample: no page of its own
+    assert quiet not in days and "2024-12-04" in days
+    tab = open_tab(site.url)
+    page = tab.page
+    index = site.url + ARTICLE + "as-of/index.html"
+    tab.open(index)
+    picker = page.get_by_label("The infobox as of")
+    expect(picker).to_be_visible()
+    for date, day in ((quiet, "2024-12-04"), ("2024-12-01", "2024-12-01"),
+                      ("2031-01-01", days[-1])):  # fmt: skip
+        tab.open(index)
+        picker.fill(date)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show").click()
+        assert page.url == site.url + ARTICLE + f"as-of/{day}.html", (date, page.url)
+        assert infobox_shown(page) == infobox_of(site, run, date), date
+    # from a day page, with the keyboard: through the index's ?at=, to the right page
+    page.get_by_label("The infobox as of").fill(quiet)
+    with page.expect_navigation(url=f"**/{ARTICLE}as-of/2024-12-04.html"):
+        page.get_by_label("The infobox as of").press("Enter")
+    assert infobox_shown(page) == infobox_of(site, run, quiet)
+    tab.open(index + "?at=2024-11-30")  # as `wikimon serve` is asked
+    page.wait_for_url(f"**/{ARTICLE}as-of/2024-11-30.html")
+    # before the first day: nothing to show, and it says so
+    tab.open(index)
+    picker.fill("2020-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#picker-none")).to_be_visible()
+    assert page.url == index
+    tab.assert_clean()
+
+    plain = open_tab(site.url, java_script_enabled=False)
+    plain.open(index)
+    expect(plain.page.get_by_label("The infobox as of")).to_be_hidden()
+    expect(plain.page.locator("section.days a")).to_have_count(len(days))
+    plain.assert_clean()
+
+
+def test_the_index_filter_box_keeps_the_rows_typed(
+    sample_template: Sample, open_tab, tmp_path: Path, run
+):
+    db = tmp_path / "wikimon.db"
+    copy_database(sample_template.db, db)
+    box = "{{Infobox military conflict\n| conflict = %s\n| casualties1 = %s killed\n}}"
+    for page_id, title in ((501, "Siege of Aleppo"), (502, "Battle of Hama"),
+                           (503, "Battle of Aleppo airport")):  # fmt: skip
+        revisions = [
+            revision(page_id * 10, "2024-12-05T10:00:00Z", "Someone", box % (title, 5)),
+            revision(page_id * 10 + 1, "2024-12-06T10:00:00Z", "Another", box % (title, 7)),
+        ]
+        path = export(tmp_path / f"{page_id}.xml", title, page_id, revisions)
+        assert run("import", "--wiki", "enwiki", str(path), db=db).exit_code == 0
+    out = tmp_path / "out"
+    assert run("report", "--out", str(out), db=db).exit_code == 0
+    tab = open_tab(out.as_uri() + "/")
+    page = tab.page
+    tab.open((out / "index.html").as_uri())
+    rows = page.locator("table.articles tbody tr")
+    expect(rows).to_have_count(4)
+    box_input = page.get_by_label("Filter")
+    box_input.fill("aleppo")
+    expect(page.locator("table.articles tbody tr:not([hidden])")).to_have_count(2)
+    visible = page.locator("table.articles tbody tr:not([hidden]) td:first-child a")
+    assert sorted(visible.all_text_contents()) == ["Battle of Aleppo airport", "Siege of Aleppo"]
+    expect(page.locator("p.filter output")).to_have_text("2 of 4")
+    box_input.fill("battle aleppo")  # every word
+    expect(page.locator("table.articles tbody tr:not([hidden])")).to_have_count(1)
+    box_input.fill("enwiki")  # the wiki too
+    expect(page.locator("table.articles tbody tr:not([hidden])")).to_have_count(4)
+    box_input.fill("")
+    expect(page.locator("p.filter output")).to_have_text("4 of 4")
+    tab.assert_clean()
+
+    plain = open_tab(out.as_uri() + "/", java_script_enabled=False)
+    plain.open((out / "index.html").as_uri())
+    expect(plain.page.get_by_label("Filter")).to_be_hidden()
+    expect(plain.page.locator("table.articles tbody tr")).to_have_count(4)
+    for i in range(4):
+        expect(plain.page.locator("table.articles tbody tr").nth(i)).to_be_visible()
+    plain.assert_clean()
+
+
 # -- hostile wiki content -----------------------------------------------------------------------
 
 
@@ -511,6 +620,7 @@ ALLOWED_TAGS = {
     "h1", "h2", "h3", "p", "section", "table", "thead", "tbody", "tr", "th", "td", "a", "bdi",
     "time", "ul", "ol", "li", "details", "summary", "s", "span", "q", "em", "figure",
     "figcaption", "code", "br", "svg", "desc", "g", "path", "rect", "circle", "text",
+    "label", "input", "button", "output",  # the as-of date picker, the index's filter box
 }  # fmt: skip
 
 

@@ -38,8 +38,8 @@ from report_helpers import (
     Node,
     Static,
     as_of_facts,
-    calendar,
     call_app,
+    change_days,
     check_chart,
     check_links,
     check_times,
@@ -63,6 +63,7 @@ from monitor.config import load_config
 from monitor.links import field_file
 from monitor.report.pages import Report
 from monitor.report.serve import HEADERS, make_app
+from monitor.report.site import MANIFEST, write_report
 from storage import Store
 
 
@@ -82,12 +83,20 @@ def test_every_page_exists_and_every_link_resolves(static: Static):
         *(f"{article}field/{name}.html" for name in fields),
     ]:  # fmt: skip
         assert expected in files, expected
-    # one as-of page per calendar day, from the first visible revision to the last known
-    days = calendar(static)
+    # a page per field that changed, none for the others (always empty, or never changed)
+    assert {p for p in files if "/field/" in p} == {
+        f"{article}field/{name}.html" for name in fields
+    }
+    current = static.show(static.sample.revisions[-1]["revid"])["fields"]
+    assert set(current) - fields, "the sample has fields that never changed"
+    # an as-of page per day on which the facts changed (and the first one), not per day:
+    # the sample's quiet 5 December has none
+    days = change_days(static)
     assert {p.removeprefix(f"{article}as-of/") for p in files if "/as-of/" in p} == {
         *(f"{d}.html" for d in days),
         "index.html",
     }
+    assert "2024-12-05" not in days and {"2024-12-04", "2024-12-06"} <= set(days)
     links = 0
     for path in files:
         links += check_links(static.out, path, static.html(path))
@@ -252,7 +261,7 @@ def test_as_of_page_is_the_infobox_of_that_day(static: Static):
     assert note.one("time")["datetime"] == show["timestamp"]
     assert WIKI_HOST + f"w/index.php?oldid={show['revid']}" in [a["href"] for a in note.all("a")]
     # the pager goes to the neighbouring days
-    days = calendar(static)
+    days = change_days(static)
     here = days.index("2024-12-01")
     pager = doc.one("nav", "pager").all("a")
     assert {a["rel"]: a.one("time")["datetime"] for a in pager} == {
@@ -263,12 +272,19 @@ def test_as_of_page_is_the_infobox_of_that_day(static: Static):
         assert resolve(f"{static.article}as-of/2024-12-01.html", a["href"]) == (
             f"{static.article}as-of/{a.one('time')['datetime']}.html"
         )
+    # it stood until the next day of change; the last day's infobox still stands
+    until = doc.one("p", "until")
+    assert until.one("time")["datetime"] == days[here + 1]
+    assert "the next day the facts changed" in until.words
+    last = static.html(f"{static.article}as-of/{days[-1]}.html")
+    assert last.one("p", "until").words == "The facts have not changed since."
+    assert as_of_facts(last) == show_facts(static.show(static.sample.revisions[-1]["revid"]))
 
 
 def test_the_list_of_days_is_on_the_as_of_index_only_by_month(static: Static):
     """Each day page links to its neighbours and the index, not to every day: the pages do
     not grow with the square of the history."""
-    days = sorted({r["timestamp"][:10] for r in static.sample.revisions if not r["texthidden"]})
+    days = change_days(static)
     index_path = f"{static.article}as-of/index.html"
     index = static.html(index_path)
     section = index.one("section", "days")
@@ -287,7 +303,7 @@ def test_the_list_of_days_is_on_the_as_of_index_only_by_month(static: Static):
             )
         listed += shown
     assert listed == days
-    every_day = calendar(static)
+    every_day = change_days(static)
     for day in every_day:
         path = f"{static.article}as-of/{day}.html"
         doc = static.html(path)
@@ -329,8 +345,8 @@ def test_as_of_pages_take_no_pass_over_the_revisions_each(static: Static):
 def test_the_static_report_reads_each_thing_once(
     static: Static, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Writing the report builds each history once, with no check whether it is still
-    current, and reads the moment counts end at and each article's field statistics once.
+    """Writing the report builds each history once, reads the moment counts end at and
+    each article's signature and field statistics once; the index reads no history.
     Served (a cache kept across requests), a history is checked once per request."""
     import monitor.report.pages
 
@@ -347,14 +363,14 @@ def test_the_static_report_reads_each_thing_once(
     try:
         store.conn.set_trace_callback(statements.append)
         report = Report(store, load_config(None))
-        report.write(tmp_path / "out")
+        write_report(report, tmp_path / "out")
         (page,) = report.pages
 
         def count(part: str) -> int:
             return sum(part in " ".join(sql.split()) for sql in statements)
 
         assert built == [page.id]
-        assert count("FROM analysis_state") == 0  # no signature query
+        assert count("FROM analysis_state") == 1  # the article's signature, for the manifest
         assert count("MAX(last_poll)") == 1
         assert count("GROUP BY c.field") == 1
         assert count("AND commenthidden") == 1  # the hidden edit summaries
@@ -523,11 +539,14 @@ def test_right_to_left_text_is_isolated(run, tmp_path: Path):
         target = resolve("enwiki/4242/index.html", a["href"])
         status, body = call_app(app, "/" + target)  # PATH_INFO: the path, decoded once
         assert status == "200 OK", (a["href"], target)
-        if target.endswith("as-of/index.html"):  # served, it has a form for ?at=
-            assert '<form method="get"' in body and "<form" not in (out / target).read_text()
+        static_page = (out / target).read_text(encoding="utf-8")
+        if target.endswith("as-of/index.html"):  # served, a form for ?at=; static, the picker
+            assert '<form method="get"' in body and "<form" not in static_page
+            assert '<p class="picker"' in static_page and '<p class="picker"' not in body
             body = re.sub(r"<form .*?</form>\n", "", body, flags=re.S)
+            static_page = re.sub(r'<p class="picker".*?</p>\n', "", static_page, flags=re.S)
         if target.endswith(".html"):
-            assert body == (out / target).read_text(encoding="utf-8")
+            assert body == static_page
     assert any(
         ARABIC_USER in t.text for t in parse(
             (out / "enwiki/4242/field/casualties1.html").read_text(encoding="utf-8")
@@ -674,42 +693,215 @@ def test_report_errors_are_one_line(sample: Sample, run, tmp_path: Path):
     assert (tmp_path / "a-file").read_text() == "not a directory"
 
 
-def test_a_day_without_edits_has_its_page_too(run, tmp_path: Path):
-    """As of a quiet day: the infobox the last edit before it left, said to be unchanged."""
-    box = "{{{{Infobox military conflict\n| casualties1 = {} killed\n}}}}\nText.\n"
+def test_a_quiet_day_reads_as_the_last_day_the_facts_changed(run, tmp_path: Path):
+    """Pages for the days the facts changed only; a quiet day is the page of the last one
+    before it (the date picker goes there: tests/integration/test_browser.py), and served,
+    ?at=QUIET-DAY shows that infobox and says so."""
+    box = "{{{{Infobox military conflict\n| casualties1 = {} killed\n}}}}\nText{}.\n"
     revisions = [
-        revision(501, "2024-12-01T10:00:00Z", "Alice", box.format(220)),
-        revision(502, "2024-12-04T10:00:00Z", "Bob", box.format(300)),
+        revision(501, "2024-12-01T10:00:00Z", "Alice", box.format(220, "")),
+        revision(502, "2024-12-02T10:00:00Z", "Copyeditor", box.format(220, " and prose")),
+        revision(503, "2024-12-04T10:00:00Z", "Bob", box.format(300, " and prose")),
     ]
     assert run("import", str(export(tmp_path / "quiet.xml", "Quiet", 77, revisions))).exit_code == 0
     assert run("report", "--out", str(tmp_path / "out")).exit_code == 0
     (as_of,) = (tmp_path / "out").glob("*/77/as-of")
+    # 2 December's edit changed no fact: no page, like the 3rd
     assert sorted(p.name for p in as_of.iterdir()) == [
-        "2024-12-01.html", "2024-12-02.html", "2024-12-03.html", "2024-12-04.html", "index.html",
+        "2024-12-01.html", "2024-12-04.html", "index.html",
     ]  # fmt: skip
-    shown = json.loads(run("show", "Quiet", "--at", "2024-12-02", "--json").stdout)
-    quiet = parse((as_of / "2024-12-02.html").read_text(encoding="utf-8"))
-    assert as_of_facts(quiet) == show_facts(shown) == {"casualties1": ["220 killed"]}
-    assert "No edits on this day" in quiet.words
-    pager = quiet.one("nav", "pager").all("a")
-    assert {a["rel"]: a.one("time")["datetime"] for a in pager} == {
-        "prev": "2024-12-01", "next": "2024-12-03",
-    }  # fmt: skip
-    busy = parse((as_of / "2024-12-04.html").read_text(encoding="utf-8"))
-    assert "No edits on this day" not in busy.words
+    first = parse((as_of / "2024-12-01.html").read_text(encoding="utf-8"))
+    shown = json.loads(run("show", "Quiet", "--at", "2024-12-03", "--json").stdout)
+    assert as_of_facts(first) == show_facts(shown) == {"casualties1": ["220 killed"]}
+    assert first.one("p", "until").one("time")["datetime"] == "2024-12-04"
+    pager = first.one("nav", "pager").all("a")
+    assert {a["rel"]: a.one("time")["datetime"] for a in pager} == {"next": "2024-12-04"}
     index = parse((as_of / "index.html").read_text(encoding="utf-8"))
     listed = [a.one("time")["datetime"] for a in index.one("section", "days").all("a")]
-    assert listed == ["2024-12-01", "2024-12-04"]  # the list names the days with edits
+    assert listed == ["2024-12-01", "2024-12-04"]
+    picker = index.one("p", "picker")
+    assert "hidden" in picker.attrs and picker.one("input")["min"] == "2024-12-01"
+    # served: any date
+    app = make_app(str(tmp_path / "wikimon.db"), load_config(None))
+    path = "/" + as_of.relative_to(tmp_path / "out").as_posix() + "/index.html"
+    status, body = call_app(app, path, query="at=2024-12-03")
+    assert status == "200 OK"
+    quiet = parse(body)
+    assert as_of_facts(quiet) == {"casualties1": ["220 killed"]}
+    assert quiet.one("p", "quiet").one("time")["datetime"] == "2024-12-01"
+    status, body = call_app(app, path, query="at=2024-12-04")
+    assert status == "200 OK" and not parse(body).all("p", "quiet")
+    status, _ = call_app(app, path.replace("index.html", "2024-12-03.html"))
+    assert status == "404 Not Found"  # the same pages as the static report
 
 
-def test_writing_reports_progress_once_per_file(static: Static, tmp_path: Path):
-    """What `wikimon report` draws its bar from on a terminal: a tick per file written."""
+def test_writing_reports_progress_once_per_article(static: Static, tmp_path: Path):
+    """What `wikimon report` draws its bar from on a terminal: a tick per article."""
     store = Store(static.db)
     try:
         ticks: list[int] = []
-        files, size = Report(store, load_config(None)).write(tmp_path / "out", None, ticks.append)
+        report = Report(store, load_config(None))
+        done = write_report(report, tmp_path / "out", progress=ticks.append)
     finally:
         store.close()
-    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
-    assert ticks == [1] * files and files == len(written) == len(static.paths) + 2
-    assert size == sum(p.stat().st_size for p in written)
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.name != MANIFEST]
+    assert ticks == [1] and done.files == len(written) == len(static.paths) + 2
+    assert done.bytes == sum(p.stat().st_size for p in written)
+
+
+# -- incremental writing -------------------------------------------------------------------------
+
+
+def written_summary(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()[0]
+
+
+def test_a_second_report_rewrites_only_the_articles_changed_since(
+    sample: Sample, run, tmp_path: Path
+):
+    import_second(run, tmp_path)
+    out = tmp_path / "out"
+    first = written_summary(run("report", "--out", "out"))
+    assert first.startswith("Wrote ") and first.endswith(" to out/.")
+    manifest = json.loads((out / MANIFEST).read_text())
+    sample_key, second_key = f"enwiki/{sample.changes[0]['page_id']}", "enwiki/777"
+    assert set(manifest["articles"]) == {sample_key, second_key}
+    listed = {p for entry in manifest["articles"].values() for p in entry["files"]}
+    assert listed | {"index.html"} == set(html_files(out))
+    # mark a page of each article: a page rewritten loses its mark
+    marked = {key: out / key / "index.html" for key in (sample_key, second_key)}
+    for path in marked.values():
+        path.write_text(path.read_text(encoding="utf-8") + "<!-- mark -->", encoding="utf-8")
+    assert written_summary(run("report", "--out", "out")) == (
+        "Wrote 3 files (" + human(out, ["index.html", "report.css", "report.js"])
+        + ") to out/: 0 articles rewritten, 2 unchanged."
+    )  # fmt: skip
+    assert all("<!-- mark -->" in p.read_text(encoding="utf-8") for p in marked.values())
+
+    # a new revision of the second article (a new figure, a new day): its pages only
+    box = "{{Infobox military conflict\n| conflict = Second\n| casualties1 = %s killed\n}}"
+    newer = [
+        revision(900, "2024-12-05T10:00:00Z", "Someone", box % "5"),
+        revision(901, "2024-12-06T10:00:00Z", "Another", box % "7"),
+        revision(902, "2024-12-08T10:00:00Z", "Third", box % "9"),
+    ]
+    path = export(tmp_path / "second-newer.xml", SECOND, 777, newer)
+    assert run("import", "--wiki", "enwiki", str(path)).exit_code == 0
+    summary = written_summary(run("report", "--out", "out"))
+    count = len(json.loads((out / MANIFEST).read_text())["articles"][second_key]["files"])
+    assert summary.startswith(f"Wrote {count + 3} files (")
+    assert summary.endswith("to out/: 1 article rewritten, 1 unchanged.")
+    assert "<!-- mark -->" in marked[sample_key].read_text(encoding="utf-8")
+    assert "<!-- mark -->" not in marked[second_key].read_text(encoding="utf-8")
+    assert (out / "enwiki/777/as-of/2024-12-08.html").is_file()
+    for page in html_files(out):
+        check_links(out, page, parse((out / page).read_text(encoding="utf-8")))
+
+    # --full rewrites everything
+    summary = written_summary(run("report", "--out", "out", "--full"))
+    assert summary.endswith("to out/: 2 articles rewritten, 0 unchanged.")
+    assert "<!-- mark -->" not in marked[sample_key].read_text(encoding="utf-8")
+
+
+def test_pages_that_no_longer_exist_are_deleted_and_nothing_else(
+    sample: Sample, run, tmp_path: Path
+):
+    import_second(run, tmp_path)
+    out = tmp_path / "out"
+    written_summary(run("report", "--out", "out"))
+    (out / "my-notes.txt").write_text("mine")
+    (out / "enwiki" / "mine.html").write_text("mine too")
+    before = set(html_files(out))
+    # the report of one article: the other one's pages go, and their directories
+    summary = written_summary(run("report", "--out", "out", SECOND))
+    gone = {p for p in before if not p.startswith(("enwiki/777/", "index.html"))} - {
+        "enwiki/mine.html"
+    }
+    assert summary.endswith(f"; {len(gone)} old files removed.")
+    assert not (out / "enwiki" / str(sample.changes[0]["page_id"])).exists()
+    assert set(html_files(out)) == before - gone
+    assert (out / "my-notes.txt").read_text() == "mine"
+    assert (out / "enwiki" / "mine.html").read_text() == "mine too"
+    # a manifest that names files outside the directory (edited by hand) deletes none
+    (tmp_path / "outside.html").write_text("outside")
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    for entry in manifest["articles"].values():
+        entry["files"] += ["../outside.html", str(tmp_path / "outside.html")]
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    second = [f for e in manifest["articles"].values() for f in e["files"] if "outside" not in f]
+    summary = written_summary(run("report", "--out", "out", TITLE))  # the second one goes
+    assert summary.endswith(f"; {len(second)} old files removed."), summary
+    assert (tmp_path / "outside.html").read_text() == "outside"
+
+
+def test_a_report_written_before_manifests_is_cleaned_up(sample: Sample, run, tmp_path: Path):
+    """A report of the old layout (an as-of page for every day) in the directory: the
+    pages that are no pages any more go, whatever else is there stays."""
+    out = tmp_path / "out"
+    written_summary(run("report", "--out", "out"))
+    article = out / f"enwiki/{sample.changes[0]['page_id']}"
+    (out / MANIFEST).unlink()
+    (article / "as-of/2024-12-05.html").write_text("a quiet day's page of an old report")
+    (out / "enwiki/12/as-of").mkdir(parents=True)
+    (out / "enwiki/12/as-of/2020-01-01.html").write_text("an article gone since")
+    (out / "other").mkdir()
+    (out / "other/page.html").write_text("not ours")
+    summary = written_summary(run("report", "--out", "out"))
+    assert summary.endswith("; 2 old files removed.")
+    assert not (article / "as-of/2024-12-05.html").exists() and not (out / "enwiki/12").exists()
+    assert (out / "other/page.html").read_text() == "not ours"
+    # no index of ours, no manifest: nothing is taken for ours
+    (out / MANIFEST).unlink()
+    (out / "index.html").write_text("<title>My site</title>")
+    (article / "as-of/2024-12-05.html").write_text("kept")
+    assert written_summary(run("report", "--out", "out")).endswith(" to out/.")
+    assert (article / "as-of/2024-12-05.html").read_text() == "kept"
+
+
+def human(out: Path, paths: list[str]) -> str:
+    from monitor.cli.base import human_size
+
+    return human_size(sum((out / p).stat().st_size for p in paths))
+
+
+# -- the index ------------------------------------------------------------------------------------
+
+
+def test_the_index_lists_the_most_recently_changed_first_with_a_filter_box(
+    sample: Sample, run, tmp_path: Path
+):
+    import_second(run, tmp_path)
+    import_evil(run, tmp_path)
+    written_summary(run("report", "--out", "out"))
+    doc = parse((tmp_path / "out/index.html").read_text(encoding="utf-8"))
+    rows = doc.one("table", "articles").one("tbody").all("tr")
+    last_changes = {}
+    for title in (TITLE, SECOND, EVIL_TITLE):
+        changes = json.loads(run("changes", title, "--json").stdout)
+        last_changes[title] = max(c["timestamp"] for c in changes)
+    expected = sorted(last_changes, key=lambda t: last_changes[t], reverse=True)
+    assert [r["data-title"] for r in rows] == expected
+    assert [r.one("a").all("bdi")[0].text for r in rows] == expected
+    assert [r.one("time")["datetime"] for r in rows] == [last_changes[t] for t in expected]
+    # the filter box: for JavaScript only (report.js shows it), the table works without
+    box = doc.one("p", "filter")
+    assert "hidden" in box.attrs and box.one("input")["type"] == "search"
+    assert doc.one("p", "note").words.startswith("3 articles, the most recently changed first.")
+
+
+def test_field_groups_with_changes_have_pages_when_there_are_two(run, tmp_path: Path):
+    import_second(run, tmp_path)  # only casualties1 changes: nothing to filter
+    import_evil(run, tmp_path)  # casualties, combatants, result, other
+    written_summary(run("report", "--out", "out"))
+    second = parse((tmp_path / "out/enwiki/777/index.html").read_text(encoding="utf-8"))
+    assert not second.all("nav", "filters")
+    assert not list((tmp_path / "out/enwiki/777").glob("changes-*.html"))
+    evil = parse((tmp_path / "out/enwiki/4242/index.html").read_text(encoding="utf-8"))
+    groups = {c["field"] for c in json.loads(run("changes", EVIL_TITLE, "--json").stdout)}
+    expected = {group_of(name) for name in groups}
+    links = {a["data-filter"] for a in evil.one("nav", "filters").all("a")}
+    assert links == expected | {""} and len(expected) >= 2
+    assert {p.name for p in (tmp_path / "out/enwiki/4242").glob("changes-*.html")} == {
+        f"changes-{g}.html" for g in expected
+    }

@@ -160,15 +160,11 @@ def _add_summary(wiki: str, result: AddResult, already: int) -> str:
     ]
     if already:
         parts.append(f"{already} already tracked")
-    for kind, noun in (
-        ("not found", "not found"),
-        ("redirect", "redirects"),
-        ("invalid", "invalid"),
-    ):
+    for kind in ("not found", "redirect", "invalid"):
         refused = [r.title for r in result.refused if r.kind == kind]
         if refused:
-            label = noun if len(refused) != 1 or kind != "redirect" else "redirect"
-            parts.append(f"{len(refused)} {label}: {names(refused)}")
+            count = plural(len(refused), kind) if kind == "redirect" else f"{len(refused)} {kind}"
+            parts.append(f"{count}: {names(refused)}")
     if result.untried:
         parts.append(f"{len(result.untried)} not tried (the wiki failed)")
     return "; ".join(parts) + "."

@@ -82,9 +82,6 @@ class AddResult:
     untried: list[str] = field(default_factory=list)  # not asked about: the wiki failed
     error: WikiError | None = None  # why ``untried``
 
-    def revisions(self) -> int:
-        return len(self.added)  # one each: the current revision
-
 
 def _describe(
     client: WikiClient, wiki: str, title: str, query: dict[str, Any]

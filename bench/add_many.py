@@ -80,7 +80,9 @@ def main() -> None:
         wiki = fixtures.TestWiki(wiki_dir, fixtures._free_port())
         wiki.start()
         try:
-            measure(wiki, tmp, "category", ["add", "--category", "Batch articles", "--depth", "1"], 0)
+            measure(
+                wiki, tmp, "category", ["add", "--category", "Batch articles", "--depth", "1"], 0
+            )
             measure(wiki, tmp, "poll", ["poll"], 300)
         finally:
             wiki.stop()

@@ -258,8 +258,6 @@ class WikiClient:
             params.update(meta="siteinfo", siprop="general|namespaces")
         result = self.call(action="query", prop="info", curtimestamp="1", **params)
         query: dict[str, Any] = result.get("query", {})  # _decode: an object if present
-        if siteinfo:
-            query["title_rules"] = self._title_rules_of(query)
         for name in ("normalized", "converted", "redirects"):
             hops = query.setdefault(name, [])
             if not isinstance(hops, list) or not all(
@@ -290,6 +288,8 @@ class WikiClient:
             # titles that normalise alike share one page
             asked = ", ".join(repr(t) for t in titles or ())
             raise self._malformed(f"a page query without a page for {asked}")
+        if siteinfo:
+            query["title_rules"] = self._title_rules_of(query)
         return query
 
     def _check_page(self, page: dict[str, Any]) -> None:

@@ -10,21 +10,112 @@ import click
 
 from ..context import Context
 from ..delivery.jobs import poll_wiki
-from ..errors import UnknownTitle, WikimonError
+from ..errors import InvalidTitle, UnknownTitle, WikimonError
 from ..sources.importer import import_dump
-from ..sources.sync import add_page, backfill_page
+from ..sources.sync import (
+    AddResult,
+    Refusal,
+    add_page,
+    add_pages,
+    backfill_page,
+    category_articles,
+    embedding_articles,
+)
 from ..sources.titles import normalize_title
 from ..wording import plural
 from .base import cli, parse_date, pass_context, shell_quote, wiki_option
 
 
 @cli.command()
-@click.argument("title")
+@click.argument("titles", nargs=-1)
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True),
+    help="Titles, one a line ('#' comments and blank lines skipped; - reads stdin).",
+)
+@click.option("--category", metavar="NAME", help="The articles in this category.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --category: also the subcategories, this many levels down.",
+)
+@click.option(
+    "--embedded-in",
+    "embedded_in",
+    metavar="TITLE",
+    help='The articles that use this template ("Template:Infobox military conflict").',
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="With --category/--embedded-in: at most this many articles from each.",
+)
 @wiki_option("Wiki name from the config [default: the first configured wiki].")
 @pass_context
-def add(context: Context, title: str, wiki: str | None) -> None:
-    """Start tracking TITLE and store its current revision."""
+def add(
+    context: Context,
+    titles: tuple[str, ...],
+    from_file: str | None,
+    category: str | None,
+    depth: int,
+    embedded_in: str | None,
+    limit: int | None,
+    wiki: str | None,
+) -> None:
+    """Start tracking TITLEs (or those of a file, a category, a template's users) and
+    store the current revision of each: two requests per 50 new articles."""
+    if not (titles or from_file or category or embedded_in):
+        raise click.UsageError("give TITLEs, --from-file, --category or --embedded-in")
+    if depth and not category:
+        raise click.UsageError("--depth goes with --category")
+    if limit is not None and not (category or embedded_in):
+        raise click.UsageError("--limit goes with --category or --embedded-in")
     wiki = context.config.wiki(wiki).name
+    if len(titles) == 1 and not (from_file or category or embedded_in):
+        _add_one(context, wiki, titles[0])
+        return
+    store = context.store()
+    client = context.client(wiki)
+    wanted: list[str] = []
+    bad: list[Refusal] = []  # titles refused before asking the wiki
+    empty: list[str] = []  # listings that listed nothing
+    for title in titles:
+        try:
+            wanted.append(normalize_title(title))
+        except InvalidTitle as error:
+            bad.append(Refusal(title, "invalid", error))
+    if from_file:
+        wanted += _titles_from_file(from_file, bad)
+    if category:
+        name = normalize_title(category)
+        name = name if name.startswith("Category:") else f"Category:{name}"
+        listed = category_articles(client, name, depth, limit)
+        if not listed:
+            empty.append(f"{wiki}: {name!r} has no articles (is the name right?)")
+        wanted += listed
+    if embedded_in:
+        listed = embedding_articles(client, normalize_title(embedded_in), limit)
+        if not listed:
+            empty.append(f"{wiki}: no article uses {normalize_title(embedded_in)!r}")
+        wanted += listed
+    known = {t for t in wanted if any(p.tracked for p in store.find_pages(t, wiki))}
+    result = add_pages(store, client, wiki, [t for t in wanted if t not in known])
+    context.analyze_stale()
+    result.refused[:0] = bad
+    for line in empty + [str(r.error) for r in result.refused]:
+        click.echo(f"Warning: {line}", err=True)
+    if result.error is not None:
+        click.echo(f"Error: {result.error}", err=True)
+    click.echo(_add_summary(wiki, result, len(known) + len(result.stored)))
+    if empty or result.refused or result.untried:
+        sys.exit(1)
+
+
+def _add_one(context: Context, wiki: str, title: str) -> None:
     store = context.store()
     page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
     context.analyze_stale()
@@ -37,6 +128,46 @@ def add(context: Context, title: str, wiki: str | None) -> None:
     )
     if stored == 1:
         click.echo(f"Fetch its history with: wikimon backfill {shell_quote(page.title)}")
+
+
+def _titles_from_file(path: str, bad: list[Refusal]) -> list[str]:
+    """The titles of ``path``, one a line; a line that is no title is refused, the
+    message naming the file and line."""
+    titles = []
+    with click.open_file(path, "rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+                if line and not line.startswith("#"):
+                    titles.append(normalize_title(line))
+            except UnicodeDecodeError:
+                why = InvalidTitle(f"{path}:{number}: not UTF-8 text; the line is skipped")
+                bad.append(Refusal(f"{path}:{number}", "invalid", why))
+            except InvalidTitle as error:
+                why = InvalidTitle(f"{path}:{number}: {error}; the line is skipped")
+                bad.append(Refusal(line, "invalid", why))
+    return titles
+
+
+def _add_summary(wiki: str, result: AddResult, already: int) -> str:
+    def names(titles: list[str]) -> str:
+        shown = ", ".join(repr(t) for t in titles[:5])
+        return shown + (f" and {len(titles) - 5} more" if len(titles) > 5 else "")
+
+    parts = [
+        f"Added {plural(len(result.added), 'article')} on {wiki}"
+        + (" (the current revision of each)" if result.added else "")
+    ]
+    if already:
+        parts.append(f"{already} already tracked")
+    for kind in ("not found", "redirect", "invalid"):
+        refused = [r.title for r in result.refused if r.kind == kind]
+        if refused:
+            count = plural(len(refused), kind) if kind == "redirect" else f"{len(refused)} {kind}"
+            parts.append(f"{count}: {names(refused)}")
+    if result.untried:
+        parts.append(f"{len(result.untried)} not tried (the wiki failed)")
+    return "; ".join(parts) + "."
 
 
 @cli.command()

@@ -227,7 +227,12 @@ class WikiClient:
     # -- pages -----------------------------------------------------------------------------------
 
     def page_info(
-        self, *, titles: list[str] | None = None, pageids: list[int] | None = None
+        self,
+        *,
+        titles: list[str] | None = None,
+        pageids: list[int] | None = None,
+        redirects: bool = False,
+        siteinfo: bool = False,
     ) -> dict[str, Any]:
         """prop=info for up to 50 titles or page ids in one request.
 
@@ -238,13 +243,30 @@ class WikiClient:
         pages on other wikis (``title``, ``iw``: the prefix). Every page id asked for is
         among ``pages``; for titles, ``pages`` or ``interwiki`` is not empty.
         ``curtimestamp`` is the wiki's time of the answer, when it gave one.
+
+        With ``redirects``, redirects are resolved: ``pages`` has their targets, and
+        ``normalized`` and ``redirects`` (lists of ``from``/``to``, checked) say which asked
+        title became which. With ``siteinfo``, the same request asks for the wiki's title
+        rules: ``title_rules`` is (case_sensitive, namespace names), as :meth:`title_rules`.
         """
         key, values = ("titles", titles) if titles is not None else ("pageids", pageids)
         assert values is not None and 0 < len(values) <= BATCH
-        result = self.call(
-            action="query", prop="info", curtimestamp="1", **{key: "|".join(map(str, values))}
-        )
+        params: dict[str, Any] = {key: "|".join(map(str, values))}
+        if redirects:
+            params["redirects"] = "1"
+        if siteinfo:
+            params.update(meta="siteinfo", siprop="general|namespaces")
+        result = self.call(action="query", prop="info", curtimestamp="1", **params)
         query: dict[str, Any] = result.get("query", {})  # _decode: an object if present
+        for name in ("normalized", "converted", "redirects"):
+            hops = query.setdefault(name, [])
+            if not isinstance(hops, list) or not all(
+                isinstance(h, dict)
+                and isinstance(h.get("from"), str)
+                and isinstance(h.get("to"), str)
+                for h in hops
+            ):
+                raise self._malformed(f"a malformed {name} list ({_show(hops)})")
         if isinstance(query, dict) and _TIMESTAMP.match(str(result.get("curtimestamp", ""))):
             query["curtimestamp"] = result["curtimestamp"]  # the wiki's clock, for last_poll
         pages = query.setdefault("pages", [])
@@ -262,9 +284,12 @@ class WikiClient:
             for page_id in pageids:
                 if page_id not in answered:
                     raise self._malformed(f"a page query without page id {page_id}")
-        elif not pages and not interwiki:  # titles that normalise alike share one page
+        elif not pages and not interwiki and not query["redirects"]:
+            # titles that normalise alike share one page
             asked = ", ".join(repr(t) for t in titles or ())
             raise self._malformed(f"a page query without a page for {asked}")
+        if siteinfo:
+            query["title_rules"] = self._title_rules_of(query)
         return query
 
     def _check_page(self, page: dict[str, Any]) -> None:
@@ -291,7 +316,9 @@ class WikiClient:
     def title_rules(self) -> tuple[bool, list[str]]:
         """(case_sensitive, namespace names) from siteinfo: how this wiki spells titles."""
         result = self.call(action="query", meta="siteinfo", siprop="general|namespaces")
-        query = result.get("query")
+        return self._title_rules_of(result.get("query"))
+
+    def _title_rules_of(self, query: Any) -> tuple[bool, list[str]]:
         general = query.get("general") if isinstance(query, dict) else None
         namespaces = query.get("namespaces") if isinstance(query, dict) else None
         if not isinstance(general, dict) or not isinstance(namespaces, dict):
@@ -333,6 +360,71 @@ class WikiClient:
                 f"{len(revisions)} current revisions for page id {page_id}, not one"
             )
         return revisions[0]
+
+    def current_revisions(self, page_ids: list[int]) -> tuple[dict[int, Revision], set[int]]:
+        """The newest revision, with its content, of each of up to 50 pages, in one
+        request (without rvlimit MediaWiki gives each page's latest revision; its
+        continuation is followed should the contents overflow one answer). Returns the
+        revisions by page id and the page ids the wiki says are missing (deleted since)."""
+        assert 0 < len(page_ids) <= BATCH
+        found: dict[int, Revision] = {}
+        missing: set[int] = set()
+        params = {
+            "prop": "revisions",
+            "pageids": "|".join(map(str, page_ids)),
+            "rvprop": REVISION_PROPS,
+            "rvslots": "main",
+        }
+        for query in self.query(**params):
+            pages = query.get("pages", [])
+            if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
+                raise self._malformed(f"a revisions query whose pages are not a list "
+                                      f"({_show(pages)})")  # fmt: skip
+            for page in pages:
+                page_id = page.get("pageid")
+                if not _is_int(page_id) or page_id not in page_ids:
+                    raise self._malformed(f"a page that was not asked for ({_show(page)})")
+                if page.get("missing"):
+                    missing.add(page_id)
+                    continue
+                revisions = self._revisions_of(page, page_id)
+                if len(revisions) > 1:
+                    raise self._malformed(
+                        f"{len(revisions)} current revisions for page id {page_id}, not one"
+                    )
+                if revisions:  # none: in a later part of the continuation
+                    found[page_id] = revisions[0]
+        for page_id in page_ids:
+            if page_id not in found and page_id not in missing:
+                raise self._malformed(f"no current revision for page id {page_id}")
+        return found, missing
+
+    def category_members(self, category: str, namespaces: str) -> Iterator[dict[str, Any]]:
+        """The members of ``category`` (a title with its namespace prefix) in
+        ``namespaces`` ('0|14': articles and subcategories), 500 per request: dicts with
+        ``title`` (str) and ``ns`` (int)."""
+        yield from self._listing(
+            "categorymembers", "cm", cmtitle=category, cmnamespace=namespaces, cmprop="title"
+        )
+
+    def embedded_in(self, template: str, namespaces: str) -> Iterator[dict[str, Any]]:
+        """The pages in ``namespaces`` that transclude ``template`` (a full title), 500 per
+        request: dicts with ``title`` (str) and ``ns`` (int)."""
+        yield from self._listing("embeddedin", "ei", eititle=template, einamespace=namespaces)
+
+    def _listing(self, name: str, prefix: str, **params: Any) -> Iterator[dict[str, Any]]:
+        for query in self.query(list=name, **{f"{prefix}limit": "max"}, **params):
+            members = query.get(name, [])
+            if not isinstance(members, list):
+                raise self._malformed(f"a {name} list that is not a list ({_show(members)})")
+            for member in members:
+                if (
+                    not isinstance(member, dict)
+                    or not isinstance(member.get("title"), str)
+                    or not _is_int(member.get("ns"))
+                ):
+                    raise self._malformed(f"a malformed {name} entry ({_show(member)})")
+                yield member
 
     def revisions(
         self, page_id: int, *, start: str | None = None, end: str | None = None

@@ -11,6 +11,7 @@ what to ask for and what to store.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,14 +22,18 @@ from ..errors import InvalidTitle, PageError, WikiError, WikimonError
 from .api import BATCH, WikiClient, revision_from_api
 
 __all__ = [
+    "AddResult",
     "BackfillResult",
     "PollResult",
+    "Refusal",
     "add_configured",
     "add_page",
+    "add_pages",
     "backfill_page",
+    "category_articles",
+    "embedding_articles",
     "fetch_newer",
     "poll_pages",
-    "resolve_title",
     "revision_from_api",
 ]
 
@@ -59,104 +64,219 @@ class BackfillResult:
     unavailable: list[int] = field(default_factory=list)
 
 
-def resolve_title(client: WikiClient, wiki: str, title: str) -> dict[str, Any]:
-    """The live page for ``title``: its page id, canonical title and namespace.
+@dataclass
+class Refusal:
+    """A title that could not be added, and why: ``kind`` is "not found", "redirect" or
+    "invalid" (invalid titles, special pages, links to other wikis)."""
 
-    Missing pages, invalid titles, special pages, interwiki links and redirects are
-    errors that say what to do.
-    """
-    query = client.page_info(titles=[title])
-    if not query["pages"]:
-        (link,) = query["interwiki"][:1]
-        raise InvalidTitle(
+    title: str
+    kind: str
+    error: WikimonError
+
+
+@dataclass
+class AddResult:
+    added: list[tuple[str, Page]] = field(default_factory=list)  # (title asked, page) new
+    stored: list[tuple[str, Page]] = field(default_factory=list)  # had revisions: tracked only
+    refused: list[Refusal] = field(default_factory=list)
+    untried: list[str] = field(default_factory=list)  # not asked about: the wiki failed
+    error: WikiError | None = None  # why ``untried``
+
+
+def _describe(
+    client: WikiClient, wiki: str, title: str, query: dict[str, Any]
+) -> dict[str, Any] | Refusal:
+    """The live page ``title`` names in a prop=info answer asked with redirects resolved:
+    its ``pageid``, canonical ``title`` and ``ns``; or why it cannot be tracked."""
+    hops = {hop["from"]: hop["to"] for hop in (*query["normalized"], *query["converted"])}
+    name = hops.get(title, title)
+    link = next((i for i in query["interwiki"] if i["title"] in (title, name)), None)
+    if link is not None:
+        return Refusal(title, "invalid", InvalidTitle(
             f"{title!r} is a link to another wiki (interwiki prefix {link.get('iw', '?')!r}), "
             f"not a page on {wiki} ({client.api_url}); to track it, add that wiki to the "
             "config's wikis: and use --wiki"
+        ))  # fmt: skip
+    redirects = {hop["from"]: hop["to"] for hop in query["redirects"]}
+    target, seen = name, set()
+    while target in redirects and target not in seen:  # the last hop, as MediaWiki follows
+        seen.add(target)
+        target = redirects[target]
+    if target != name:
+        return Refusal(title, "redirect", PageError(
+            f"{name!r} on {wiki} is a redirect to {target!r}; "
+            f"track the article itself: wikimon add {target!r}"
+        ))  # fmt: skip
+    info: dict[str, Any] | None = next((p for p in query["pages"] if p.get("title") == name), None)
+    if info is None:
+        raise WikiError(
+            f"{client.api_url} answered a page query without the page {title!r}; "
+            "check the wiki's api: URL in the config"
         )
-    info: dict[str, Any] = query["pages"][0]  # page_info checked: a dict per page
     if info.get("invalid"):
-        raise InvalidTitle(
-            f"{title!r} is not a valid title on {wiki}: {info.get('invalidreason', 'invalid')}"
-        )
+        reason = info.get("invalidreason", "invalid")
+        return Refusal(title, "invalid", InvalidTitle(
+            f"{title!r} is not a valid title on {wiki}: {reason}"
+        ))  # fmt: skip
     if info.get("special"):
-        raise InvalidTitle(
+        return Refusal(title, "invalid", InvalidTitle(
             f"{info['title']!r} is a special page on {wiki} ({client.api_url}): the wiki "
             "generates it and it has no revisions to track; add an article instead"
-        )
+        ))  # fmt: skip
     if info.get("missing"):
-        raise PageError(
-            f"{wiki} has no page {info.get('title', title)!r} ({client.api_url}); check the "
-            "spelling: titles are case-sensitive after the first letter"
-        )
-    if info.get("redirect"):
-        target = client.redirect_target(info["title"]) or "?"
-        raise PageError(
-            f"{info['title']!r} on {wiki} is a redirect to {target!r}; "
-            f"track the article itself: wikimon add {target!r}"
-        )
+        return Refusal(title, "not found", PageError(
+            f"{wiki} has no page {name!r} ({client.api_url}); check the spelling: titles "
+            "are case-sensitive after the first letter"
+        ))  # fmt: skip
     return info
 
 
-def _stored_page(store: Store, wiki: str, page_id: int) -> Page | None:
-    return next((p for p in store.pages(wiki=wiki) if p.page_id == page_id), None)
+def add_pages(store: Store, client: WikiClient, wiki: str, titles: Iterable[str]) -> AddResult:
+    """Start tracking ``titles``, 50 at a time: one prop=info request (redirects resolved;
+    the wiki's title rules asked along, the first time) and one prop=revisions request for
+    the current revisions of the pages not stored yet, stored as their baselines. A page
+    with stored revisions is tracked (again) and nothing is fetched for it.
+
+    Missing pages, redirects and invalid titles are refused, one :class:`Refusal` each;
+    the others are added. Nothing is stored for a page unless the wiki answered both
+    requests. Once the wiki itself fails, the remaining titles are not tried.
+    """
+    result = AddResult()
+    titles = list(dict.fromkeys(titles))
+    known = store.wiki(wiki)
+    need_rules = known is None or known.namespaces is None or known.api_url != client.api_url
+    stored_pages = {p.page_id: p for p in store.pages(wiki=wiki)}
+    for at in range(0, len(titles), BATCH):
+        chunk = titles[at : at + BATCH]
+        if result.error is not None:
+            result.untried += chunk
+            continue
+        try:
+            query = client.page_info(titles=chunk, redirects=True, siteinfo=need_rules)
+            found: dict[int, tuple[str, dict[str, Any]]] = {}
+            for title in chunk:
+                described = _describe(client, wiki, title, query)
+                if isinstance(described, Refusal):
+                    result.refused.append(described)
+                else:
+                    found.setdefault(described["pageid"], (title, described))
+            if need_rules:
+                case_sensitive, namespaces = query["title_rules"]
+                store.ensure_wiki(
+                    wiki,
+                    api_url=client.api_url,
+                    case_sensitive=case_sensitive,
+                    namespaces=namespaces,
+                )
+                need_rules = False
+            new = []
+            for page_id, (title, info) in found.items():
+                page = stored_pages.get(page_id)
+                if page is not None and store.revision_count(page):
+                    page = store.upsert_page(wiki, page_id, info["title"], info["ns"], tracked=True)
+                    result.stored.append((title, page))
+                else:
+                    new.append(page_id)
+            if not new:
+                continue
+            current, gone = client.current_revisions(new)
+        except WikiError as error:
+            result.error = error
+            done = {t for t, _ in result.added + result.stored} | {r.title for r in result.refused}
+            result.untried += [t for t in chunk if t not in done]
+            continue
+        for page_id in new:
+            title, info = found[page_id]
+            if page_id in gone:
+                result.refused.append(Refusal(title, "not found", PageError(
+                    f"{wiki}: {info['title']!r} was deleted from the wiki while it was being "
+                    "added"
+                )))  # fmt: skip
+                continue
+            page = store.upsert_page(wiki, page_id, info["title"], info["ns"], tracked=True)
+            store.writer(page).write(
+                [current[page_id]], sync={"last_poll": store.now(), "last_error": None}
+            )
+            result.added.append((title, page))
+    return result
+
+
+def category_articles(
+    client: WikiClient, category: str, depth: int = 0, limit: int | None = None
+) -> list[str]:
+    """The articles (namespace 0) in ``category`` and, down to ``depth`` levels, in its
+    subcategories (each listed once, cycles included), at most ``limit`` of them: 500
+    members per list=categorymembers request."""
+    titles: dict[str, None] = {}
+    seen = {category}
+    queue = deque([(category, 0)])
+    while queue:
+        name, level = queue.popleft()
+        for member in client.category_members(name, "0|14" if level < depth else "0"):
+            if member["ns"] == 14:
+                if member["title"] not in seen:
+                    seen.add(member["title"])
+                    queue.append((member["title"], level + 1))
+                continue
+            titles[member["title"]] = None
+            if limit is not None and len(titles) >= limit:
+                return list(titles)
+    return list(titles)
+
+
+def embedding_articles(client: WikiClient, template: str, limit: int | None = None) -> list[str]:
+    """The articles (namespace 0) that transclude ``template``, at most ``limit`` of them:
+    500 per list=embeddedin request."""
+    titles: dict[str, None] = {}
+    for member in client.embedded_in(template, "0"):
+        titles[member["title"]] = None
+        if limit is not None and len(titles) >= limit:
+            break
+    return list(titles)
 
 
 def add_page(store: Store, client: WikiClient, wiki: str, title: str) -> tuple[Page, int]:
-    """Start tracking ``title``; stores its current revision as the baseline (unless
-    revisions are already stored). Returns the page and how many revisions were added.
-
-    Nothing is stored unless the wiki answered both requests: no tracked page without a
-    revision.
-    """
-    info = resolve_title(client, wiki, title)
-    stored = _stored_page(store, wiki, info["pageid"])
-    current = None
-    if stored is None or not store.revision_count(stored):
-        current = client.current_revision(info["pageid"])
-    case_sensitive: bool | None = None  # None: already known, left as stored
-    namespaces: list[str] | None = None
-    known = store.wiki(wiki)
-    if known is None or known.namespaces is None:  # once per wiki: its title rules
-        case_sensitive, namespaces = client.title_rules()
-    store.ensure_wiki(
-        wiki, api_url=client.api_url, case_sensitive=case_sensitive, namespaces=namespaces
-    )
-    page = store.upsert_page(wiki, info["pageid"], info["title"], info["ns"], tracked=True)
-    if current is None:
-        return page, 0
-    added = store.writer(page).write([current], sync={"last_poll": store.now(), "last_error": None})
-    return page, added
+    """Start tracking ``title`` as :func:`add_pages` does. Returns the page and how many
+    revisions were added; raises the error that kept it from being added."""
+    result = add_pages(store, client, wiki, [title])
+    if result.error is not None:
+        raise result.error
+    if result.refused:
+        raise result.refused[0].error
+    if result.added:
+        return result.added[0][1], 1
+    return result.stored[0][1], 0
 
 
 def add_configured(
     store: Store, client: WikiClient, wiki: str, titles: Iterable[str]
 ) -> list[tuple[str, Page | str]]:
-    """Add, as :func:`add_page` does, each of ``titles`` (the config's articles on
+    """Add, as :func:`add_pages` does, each of ``titles`` (the config's articles on
     ``wiki``) that no page stored for ``wiki`` answers to, by current or former title.
     A page deleted on the wiki counts as stored: it is not tried again.
 
     Returns ``(title, page)`` for each article added and ``(title, message)`` for each
-    that could not be, the message one line naming the title. Once the wiki itself fails
-    (unreachable, garbage), the remaining titles are not tried and get the same message.
+    that could not be, the message one line naming the title, in the order of ``titles``.
+    Once the wiki itself fails (unreachable, garbage), the remaining titles are not tried
+    and get the same message.
     """
-    outcome: list[tuple[str, Page | str]] = []
-    broken: WikiError | None = None
-    for title in dict.fromkeys(titles):
-        if store.find_pages(title, wiki):
-            continue
-        error: WikimonError | None = broken
-        if error is None:
-            try:
-                page, _ = add_page(store, client, wiki, title)
-            except WikiError as failure:
-                error = broken = failure
-            except WikimonError as failure:
-                error = failure
-            else:
-                outcome.append((title, page))
-                continue
-        outcome.append((title, f"{wiki}: cannot add {title!r} (listed in the config): {error}"))
-    return outcome
+    wanted = [t for t in dict.fromkeys(titles) if not store.find_pages(t, wiki)]
+    if not wanted:
+        return []
+    result = add_pages(store, client, wiki, wanted)
+    outcome: dict[str, Page | str] = {}
+    for title, page in result.added + result.stored:
+        outcome[title] = page
+    for refusal in result.refused:
+        outcome[refusal.title] = str(refusal.error)
+    for title in result.untried:
+        outcome[title] = str(result.error)
+    return [
+        (title, o if isinstance(o, Page) else f"{wiki}: cannot add {title!r} (listed in the "
+         f"config): {o}")
+        for title in wanted
+        if (o := outcome.get(title)) is not None
+    ]  # fmt: skip
 
 
 def fetch_newer(

@@ -2,5 +2,10 @@
 SQLite, served by php -S on 127.0.0.1, built once per session) and an SMTP server
 (aiosmtpd on 127.0.0.1)."""
 
-from mediawiki_fixtures import mediawiki, mediawiki_golden  # noqa: F401
+from mediawiki_fixtures import (  # noqa: F401
+    mediawiki,
+    mediawiki_golden,
+    mediawiki_many,
+    mediawiki_many_golden,
+)
 from smtp_fixtures import smtp_server  # noqa: F401

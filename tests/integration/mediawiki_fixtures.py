@@ -18,6 +18,11 @@ Every api.php request is logged (``TestWiki.api_requests()``); ``TestWiki.slow_a
 each one.
 
 ``mediawiki`` (function) serves a private copy of it on a free port and yields a ``TestWiki``.
+
+``mediawiki_many`` (function) does the same for the golden wiki plus ``MANY_ARTICLES``
+articles (built once per session, see ``many_articles()``): BATCH_CATEGORY lists most of them
+and a subcategory, BATCH_SUBCATEGORY the rest; BATCH_TEMPLATE is used by every third.
+Kept apart from ``mediawiki`` so that its revision ids stay what the tests expect.
 """
 
 from __future__ import annotations
@@ -50,6 +55,12 @@ SECOND_ARTICLE = "Second article"
 REDIRECT = "Syrian offensive 2024"
 LONG_HISTORY = "Long history"
 LONG_HISTORY_REVISIONS = 130
+
+MANY_ARTICLES = 320
+MANY_IN_SUBCATEGORY = 20  # the last ones: only in BATCH_SUBCATEGORY
+BATCH_CATEGORY = "Category:Batch articles"
+BATCH_SUBCATEGORY = "Category:Batch subcategory"
+BATCH_TEMPLATE = "Template:Infobox batch"
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "mediawiki" / "build-wiki.sh"
@@ -154,6 +165,49 @@ def _long_history_xml() -> str:
             f'<text xml:space="preserve">{xml_escape(rev["text"])}</text>\n</revision>\n'
         )
     parts.append("</page>\n</mediawiki>\n")
+    return "".join(parts)
+
+
+def many_articles() -> list[tuple[str, str]]:
+    """(title, text) of the pages ``mediawiki_many`` adds, in import order: the template,
+    the subcategory, then ``MANY_ARTICLES`` articles "Batch article 001"... The template is
+    used by articles 1, 4, 7...; the last ``MANY_IN_SUBCATEGORY`` are in the subcategory
+    only, the others in BATCH_CATEGORY only."""
+    pages = [
+        (BATCH_TEMPLATE, "{| class=infobox\n| {{{name}}} || {{{casualties}}}\n|}"),
+        (BATCH_SUBCATEGORY, f"Part of [[{BATCH_CATEGORY}]]."),
+    ]
+    for n in range(1, MANY_ARTICLES + 1):
+        infobox = (
+            f"{{{{Infobox batch\n| name = Batch article {n:03d}\n| casualties = {n}\n}}}}\n"
+            if n % 3 == 1
+            else ""
+        )
+        category = BATCH_SUBCATEGORY if n > MANY_ARTICLES - MANY_IN_SUBCATEGORY else BATCH_CATEGORY
+        pages.append(
+            (
+                f"Batch article {n:03d}",
+                f"{infobox}'''Batch article {n:03d}''' is one of many.\n\n[[{category}]]",
+            )
+        )
+    return pages
+
+
+def _many_articles_xml() -> str:
+    parts = [
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" '
+        'xml:lang="en">\n'
+    ]
+    for i, (title, text) in enumerate(many_articles(), start=1):
+        ns = 10 if title.startswith("Template:") else 14 if title.startswith("Category:") else 0
+        parts.append(
+            f"<page>\n<title>{xml_escape(title)}</title>\n<ns>{ns}</ns>\n<id>{i}</id>\n"
+            f"<revision>\n<id>{i}</id>\n<timestamp>2022-06-01T12:00:00Z</timestamp>\n"
+            f"<contributor><username>{ADMIN[0]}</username><id>1</id></contributor>\n"
+            "<comment>batch</comment>\n<model>wikitext</model>\n<format>text/x-wiki</format>\n"
+            f'<text xml:space="preserve">{xml_escape(text)}</text>\n</revision>\n</page>\n'
+        )
+    parts.append("</mediawiki>\n")
     return "".join(parts)
 
 
@@ -532,11 +586,34 @@ def mediawiki_golden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wiki_dir
 
 
+@pytest.fixture(scope="session")
+def mediawiki_many_golden(mediawiki_golden: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The golden wiki plus the pages of ``many_articles()``, built once per session."""
+    wiki_dir = tmp_path_factory.mktemp("mediawiki-many") / "wiki"
+    shutil.copytree(mediawiki_golden, wiki_dir, ignore=_COPY_IGNORE)
+    export = wiki_dir / "many-articles.xml"
+    export.write_text(_many_articles_xml(), encoding="utf-8")
+    _maintenance(wiki_dir, "importDump.php", "--quiet", str(export))
+    export.unlink()
+    _maintenance(wiki_dir, "runJobs.php", "--quiet")
+    return wiki_dir
+
+
 @pytest.fixture
 def mediawiki(mediawiki_golden: Path, tmp_path: Path) -> Iterator[TestWiki]:
     """A fresh copy of the golden wiki, served on a free loopback port for this test."""
+    yield from _serve(mediawiki_golden, tmp_path)
+
+
+@pytest.fixture
+def mediawiki_many(mediawiki_many_golden: Path, tmp_path: Path) -> Iterator[TestWiki]:
+    """A fresh copy of the golden wiki with ``many_articles()``, served like ``mediawiki``."""
+    yield from _serve(mediawiki_many_golden, tmp_path)
+
+
+def _serve(golden: Path, tmp_path: Path) -> Iterator[TestWiki]:
     wiki_dir = tmp_path / "wiki"
-    shutil.copytree(mediawiki_golden, wiki_dir, ignore=_COPY_IGNORE)
+    shutil.copytree(golden, wiki_dir, ignore=_COPY_IGNORE)
     for attempt in range(3):
         wiki = TestWiki(wiki_dir, _free_port())
         try:

@@ -445,7 +445,10 @@ def test_lagged_answers_without_retry_after_wait_the_lag_default(serve) -> None:
 # --- answers of the wrong shape, through the CLI: one line, nothing stored ---------------------
 
 TITLE = "Some article"
-INFO = {"query": {"pages": [{"pageid": 7, "ns": 0, "title": TITLE, "lastrevid": 42}]}}
+SITEINFO = {"general": {"case": "first-letter"}, "namespaces": {"0": {"id": 0, "name": ""}}}
+INFO = {
+    "query": {"pages": [{"pageid": 7, "ns": 0, "title": TITLE, "lastrevid": 42}], **SITEINFO}
+}  # the first add on a wiki asks for its title rules (siteinfo) along with prop=info
 NOT_AN_API = "check the wiki's api: URL in the config"
 
 
@@ -518,8 +521,8 @@ def revisions_answer(*revisions: Any) -> dict[str, Any]:
             'a revision whose content is not a string ({"revid": 42, "timestamp": '
             '"2024-01-01T00:00:00Z", "slots": {"main": {"content"…)',
         ),
-        ([INFO, revisions_answer()], "0 current revisions for page id 7, not one"),
-        ([INFO, {"query": {"pages": []}}], "a revisions query for page id 7 without pages"),
+        ([INFO, revisions_answer()], "no current revision for page id 7"),
+        ([INFO, {"query": {"pages": []}}], "no current revision for page id 7"),
     ],
     ids=[
         "no pages",
@@ -559,7 +562,7 @@ def test_add_against_answers_of_the_wrong_shape_is_one_line_and_stores_nothing(
         ),
         (
             Reply(200, {"query": {"pages": [{"pageid": 7, "missing": True}]}}),
-            "{url}: page id 7 no longer exists on the wiki (deleted?)",
+            f"local: {TITLE!r} was deleted from the wiki while it was being added",
         ),
         (Reply(404, b"gone"), "{url} answered HTTP 404; check the api: URL in the config"),
     ],
@@ -603,11 +606,9 @@ def test_last_poll_is_the_wiki_s_clock_when_it_gives_it(
     the revisions, the wiki's, whatever this machine's clock says."""
     current = {"revid": 42, "parentid": 41, "timestamp": "2024-01-01T00:00:00Z", "user": "A",
                "slots": {"main": {"content": "text"}}}  # fmt: skip
-    siteinfo = {"query": {"general": {"case": "first-letter"}, "namespaces": {}}}
     server = serve(
-        Reply(200, INFO),
+        Reply(200, INFO),  # with the title rules: the first add on the wiki
         Reply(200, revisions_answer(current)),
-        Reply(200, siteinfo),
         Reply(200, {**INFO, "curtimestamp": "2031-05-06T07:08:09Z"}),
     )
     config = write_config(tmp_path, server.url)

@@ -273,11 +273,11 @@ def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, c
     ok(run("add", SECOND_ARTICLE, config=cfg))
     adds = mediawiki.api_requests()[seen:]
     # each add: prop=info for the title, then its current revision; the first add on a
-    # wiki also learns its title rules (siteinfo), once
-    assert [(r["params"].get("prop") or r["params"].get("meta"),
+    # wiki also learns its title rules (meta=siteinfo in the same request), once
+    assert [(r["params"].get("prop"), r["params"].get("meta"),
              r["params"].get("titles", r["params"].get("pageids"))) for r in adds] == [
-        ("info", ARTICLE), ("revisions", str(ARTICLE_PAGE_ID)), ("siteinfo", None),
-        ("info", SECOND_ARTICLE), ("revisions", str(SECOND_PAGE_ID)),
+        ("info", "siteinfo", ARTICLE), ("revisions", None, str(ARTICLE_PAGE_ID)),
+        ("info", None, SECOND_ARTICLE), ("revisions", None, str(SECOND_PAGE_ID)),
     ]  # fmt: skip
     assert {(r["ua"], r["params"]["maxlag"]) for r in adds} == {(USER_AGENT, "5")}
     new = mediawiki.edit(SECOND_ARTICLE, "Changed.", summary="change")
@@ -935,16 +935,14 @@ def test_add_configured_adds_the_articles_not_yet_stored(
         ]
         assert (article.page_id, article.tracked) == (ARTICLE_PAGE_ID, True)
         assert [r.revid for r in store.revisions(article)] == [31]
-        # the stored article was not asked about; each other title once
+        # the stored article was not asked about; the other titles in one request (with
+        # redirects resolved: where the redirect leads), then the one current revision
         requests = [r["params"] for r in mediawiki.api_requests()[seen:]]
         assert [(p.get("prop"), p.get("titles", p.get("pageids"))) for p in requests] == [
-            ("info", ARTICLE),
+            ("info", f"{ARTICLE}|{REDIRECT}|No such page xyz|Special:Random"),
             ("revisions", str(ARTICLE_PAGE_ID)),
-            ("info", REDIRECT),
-            (None, REDIRECT),  # where the redirect leads
-            ("info", "No such page xyz"),
-            ("info", "Special:Random"),
         ]
+        assert requests[0]["redirects"] == "1"
         assert [(p.title, p.tracked) for p in store.pages()] == [
             (ARTICLE, True),
             (SECOND_ARTICLE, True),
@@ -966,7 +964,8 @@ def test_add_configured_stops_asking_a_wiki_that_fails(mediawiki: TestWiki, tmp_
         call = client.call
         client.call = lambda **params: (calls.append(params), call(**params))[1]  # counted
         outcome = add_configured(store, client, "local", [ARTICLE, SECOND_ARTICLE])
-        assert [c["titles"] for c in calls] == [ARTICLE]  # the second title is not tried
+        # both titles in one request, which fails: the wiki is not asked again
+        assert [c["titles"] for c in calls] == [f"{ARTICLE}|{SECOND_ARTICLE}"]
         reason = (
             f"{mediawiki.api_url}: cannot connect (ConnectionError) after 1 try; is the wiki "
             "reachable? Try again later"

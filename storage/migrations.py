@@ -154,6 +154,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX digests_pending ON digests (sent_at, next_attempt);
         """,
     ),
+    (
+        "0004_identical_revisions",
+        """
+        -- A revision whose text is byte for byte that of an earlier revision of the page
+        -- (a revert, a null edit) names it here; its content is then empty. delta_base may
+        -- now name any earlier revision of the page, not only the one stored just before,
+        -- and content may be a delta of storage/codec.py's second format. sha1 is now
+        -- written as its 20 bytes (rows written before keep the hex text).
+        ALTER TABLE revisions ADD COLUMN same_as INTEGER;
+        """,
+    ),
 ]
 
 

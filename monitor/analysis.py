@@ -22,8 +22,6 @@ from storage import AnalysisState, Page, Store
 from storage import changes as changelog
 
 from . import __version__, core
-from .core.diff import diff_facts
-from .core.extract import extract_facts
 from .core.facts import Facts
 
 
@@ -79,6 +77,11 @@ def _analyze_batch(
     result: AnalysisResult,
 ) -> bool:
     """Analyse up to BATCH revisions after ``state``; True when none were left."""
+    # the core (and mwparserfromhell) only when there is something to analyse: `status`
+    # checks which change logs lag without it
+    from .core.diff import diff_facts
+    from .core.extract import extract_facts
+
     after = state.last_key if state else None
     batch = list(itertools.islice(store.texts(page, after), BATCH))
     if not batch:

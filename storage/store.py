@@ -15,10 +15,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import sqlite_utils
 
 from . import codec
 from .errors import StoreError
@@ -35,6 +33,9 @@ from .models import (
     system_clock,
 )
 from .texts import REVISION_FIELDS, REVISION_FLAGS, RevisionWriter, TextCache
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
 TEXT_CACHE_BYTES = 64 << 20  # room for the last RECENT texts of even the longest articles
@@ -113,8 +114,10 @@ class Store:
     def _open(self, busy_timeout: float) -> None:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a database file")
+        import sqlite_utils  # here: commands that open no database start without it
+
         conn = self._connect()
-        self.db = sqlite_utils.Database(conn)
+        self.db: sqlite_utils.Database = sqlite_utils.Database(conn)
         self.conn = conn
         # Writers wait for a concurrent writer (the daemon, an import) instead of failing.
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")

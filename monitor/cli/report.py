@@ -10,8 +10,6 @@ import click
 
 from ..context import Context
 from ..errors import WikimonError
-from ..report.pages import ASSETS, Report
-from ..report.serve import make_report_server
 from ..wording import plural
 from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
@@ -30,6 +28,8 @@ def report(context: Context, titles: tuple[str, ...], out: str, wiki: str | None
     note_lagging(context.bring_up_to_date(pages))
     if os.path.exists(out) and not os.path.isdir(out):
         raise WikimonError(f"--out {out}: is a file, not a directory")
+    from ..report.pages import ASSETS, Report
+
     report = Report(store, context.config, pages)
     hidden = not sys.stderr.isatty()  # bars on a terminal only
     with click.progressbar(
@@ -60,6 +60,8 @@ def serve(context: Context, port: int) -> None:
     revisions appear without regenerating anything."""
     note_lagging(context.bring_up_to_date())
     context.close()
+    from ..report.serve import make_report_server
+
     try:
         server = make_report_server(context.db_path, context.config, port)
     except OSError as error:

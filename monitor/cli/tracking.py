@@ -9,10 +9,7 @@ from typing import Any
 import click
 
 from ..context import Context
-from ..delivery.jobs import poll_wiki
 from ..errors import UnknownTitle, WikimonError
-from ..sources.importer import import_dump
-from ..sources.sync import add_page, backfill_page
 from ..sources.titles import normalize_title
 from ..wording import plural
 from .base import cli, parse_date, pass_context, shell_quote, wiki_option
@@ -24,6 +21,8 @@ from .base import cli, parse_date, pass_context, shell_quote, wiki_option
 @pass_context
 def add(context: Context, title: str, wiki: str | None) -> None:
     """Start tracking TITLE and store its current revision."""
+    from ..sources.sync import add_page
+
     wiki = context.config.wiki(wiki).name
     store = context.store()
     page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
@@ -49,6 +48,8 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
     Without TITLEs, polls every tracked article; one request per wiki and 50 articles
     tells which of them changed.
     """
+    from ..delivery.jobs import poll_wiki
+
     store = context.store()
     failed = False
     if titles:
@@ -114,6 +115,8 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
 
     Resumable: interrupt it and run it again to continue where it stopped.
     """
+    from ..sources.sync import add_page, backfill_page
+
     since = parse_date(since)
     store = context.store()
     try:
@@ -150,6 +153,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
     Streams the file; already stored revisions are skipped, so importing a file twice, or
     again after an interruption, adds only what is missing.
     """
+    from ..sources.importer import import_dump
+
     store = context.store()
     failed = False
     for path in files:

@@ -41,15 +41,18 @@ def add(context: Context, title: str, wiki: str | None) -> None:
 @cli.command()
 @click.argument("titles", nargs=-1)
 @wiki_option("Only articles on this wiki.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print a line for each article.")
 @pass_context
-def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
+def poll(context: Context, titles: tuple[str, ...], wiki: str | None, verbose: bool) -> None:
     """Fetch revisions newer than the last stored one.
 
     Without TITLEs, polls every tracked article; one request per wiki and 50 articles
-    tells which of them changed.
+    tells which of them changed. Prints one summary line (articles checked, new
+    revisions, changes in the facts); with -v, a line for each article before it.
     """
     from ..delivery.jobs import poll_wiki
 
+    verbose = verbose or click.get_current_context().find_root().params["verbose"]  # -v poll
     store = context.store()
     failed = False
     if titles:
@@ -58,13 +61,15 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
     else:
         wikis = [w for w in context.config.wikis if wiki is None or w == wiki]
         wikis += [p.wiki for p in store.pages(tracked_only=True, wiki=wiki) if p.wiki not in wikis]
-    polled = 0
+    polled = added = checked = new_revisions = changed = changes = 0
     for wiki_name in wikis:
         group = [p for p in pages if p.wiki == wiki_name] if titles else None
         outcome = poll_wiki(context, wiki_name, group)
         polled += outcome.checked
-        for page in outcome.added:
-            click.echo(f"{wiki_name}: {page.title!r}: added (listed in the config)")
+        added += len(outcome.added)
+        if verbose:
+            for page in outcome.added:
+                click.echo(f"{wiki_name}: {page.title!r}: added (listed in the config)")
         for problem in outcome.problems:
             click.echo(f"Warning: {problem}", err=True)
         failed = failed or bool(outcome.problems)
@@ -72,7 +77,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
             click.echo(f"Error: {outcome.error}", err=True)
             failed = True
             continue
-        changes = {a.page.id: a.changes for a in outcome.analysis}
+        checked += outcome.checked
         for result in outcome.results:
             name = f"{wiki_name}: {result.page.title!r}"
             if result.problem:
@@ -86,19 +91,19 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                     f"{shell_quote(result.became_redirect)}",
                     err=True,
                 )
-            if result.added:
-                found = changes.get(result.page.id, 0)
-                click.echo(
-                    f"{name}: {plural(result.added, 'new revision')} "
-                    + (
-                        f"({result.first_revid} … {result.last_revid})"
-                        if result.added > 1
-                        else f"({result.last_revid})"
-                    )
-                    + f", {plural(found, 'change')} in the facts"
-                )
-            else:
-                click.echo(f"{name}: no new revisions")
+        if verbose:
+            for line in outcome.article_lines():
+                click.echo(line)
+        new_revisions += outcome.new_revisions
+        changed += sum(1 for r in outcome.results if r.added and not r.problem)
+        changes += outcome.changes
+    if checked or added:
+        click.echo(
+            (f"{plural(added, 'article')} added (listed in the config); " if added else "")
+            + f"{plural(checked, 'article')} checked: {plural(new_revisions, 'new revision')}"
+            + (f" in {plural(changed, 'article')}" if new_revisions else "")
+            + f", {plural(changes, 'change')} in the facts"
+        )
     if not titles and not polled and not failed:
         raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
     if failed:

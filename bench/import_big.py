@@ -1,9 +1,13 @@
 """Benchmark: import the 1,396-revision dev history (193 MB of wikitext) and read it back.
 
 Runs `wikimon import` as a child process and reports wall time, the child's peak RSS,
-the database size, and the time to read every revision back. Usage:
+the database size, and the time to read every revision back. With --mwxml, also the time
+mwxml takes merely to stream the same file (every revision's text, nothing stored), once,
+and the ratio of the import's time to it. Usage:
 
-    .venv/bin/python bench/import_big.py [EXPORT] [--runs N]
+    .venv/bin/python bench/import_big.py [EXPORT] [--runs N] [--mwxml]
+
+(mwxml is a benchmark-only dependency: `pip install mwxml`.)
 """
 
 from __future__ import annotations
@@ -20,6 +24,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "tests" / "data" / "corpus" / "dev" / "history-big.xml.xz"
+
+
+def stream_with_mwxml(export: Path) -> float:
+    """Seconds mwxml needs to read every revision's text of ``export``, storing nothing."""
+    import bz2
+    import lzma
+
+    import mwxml
+
+    opener = {".xz": lzma.open, ".lzma": lzma.open, ".bz2": bz2.open}.get(export.suffix, open)
+    start = time.perf_counter()
+    with opener(export) as stream:
+        for page in mwxml.Dump.from_file(stream):
+            for revision in page:
+                len(revision.text or "")
+    return time.perf_counter() - start
 
 
 def run_once(export: Path) -> dict[str, float]:
@@ -41,7 +61,7 @@ def run_once(export: Path) -> dict[str, float]:
 
         store = Store(db)
         page = store.pages()[0]
-        revids = [r["revid"] for r in store.revisions(page)]
+        revids = [r.revid for r in store.revisions(page)]
         start = time.perf_counter()
         total = sum(len(store.text(page, r) or b"") for r in revids)
         read_all = time.perf_counter() - start
@@ -60,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("export", nargs="?", default=str(DEFAULT))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mwxml", action="store_true", help="compare with mwxml's streaming")
     args = parser.parse_args()
     runs = [run_once(Path(args.export)) for _ in range(args.runs)]
     first = runs[0]
@@ -72,6 +93,10 @@ def main() -> None:
     print(f"database file: {first['db_bytes']:,} bytes")
     reads = [r["read_all_seconds"] for r in runs]
     print(f"read back every revision: median {statistics.median(reads):.2f} s")
+    if args.mwxml:
+        streaming = stream_with_mwxml(Path(args.export))
+        ratio = statistics.median(seconds) / streaming
+        print(f"mwxml streaming the same file: {streaming:.2f} s; import / streaming: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -26,33 +26,40 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "tests" / "data" / "corpus" / "dev" / "history-big.xml.xz"
 
 
-def stream_with_mwxml(export: Path) -> float:
-    """Seconds mwxml needs to read every revision's text of ``export``, storing nothing."""
+def stream_with_mwxml(export: Path) -> tuple[float, float]:
+    """Seconds (wall, CPU) mwxml needs to read every revision's text of ``export``,
+    storing nothing."""
     import bz2
     import lzma
 
     import mwxml
 
-    opener = {".xz": lzma.open, ".lzma": lzma.open, ".bz2": bz2.open}.get(export.suffix, open)
-    start = time.perf_counter()
-    with opener(export) as stream:
+    start, cpu = time.perf_counter(), time.process_time()
+    compressed = export.suffix in (".xz", ".lzma", ".bz2")
+    with (
+        (lzma.open if export.suffix != ".bz2" else bz2.open)(export)
+        if compressed
+        else export.open("rb")
+    ) as stream:
         for page in mwxml.Dump.from_file(stream):
             for revision in page:
                 len(revision.text or "")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def run_once(export: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "monitor", "--db", str(db), "import", str(export)],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         elapsed = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu
         size = db.stat().st_size + sum(
             p.stat().st_size for p in db.parent.glob("bench.db-*") if p.exists()
         )
@@ -68,6 +75,7 @@ def run_once(export: Path) -> dict[str, float]:
         store.close()
         return {
             "seconds": elapsed,
+            "cpu_seconds": cpu,
             "peak_rss_mb": max(peak, before) / 1024,
             "db_bytes": size,
             "revisions": len(revids),
@@ -89,14 +97,17 @@ def main() -> None:
     seconds = [r["seconds"] for r in runs]
     print(f"import: median {statistics.median(seconds):.2f} s (runs: "
           + ", ".join(f"{s:.2f}" for s in seconds) + ")")  # fmt: skip
+    cpu = statistics.median(r["cpu_seconds"] for r in runs)
+    print(f"import CPU time (user + system, all threads): median {cpu:.2f} s")
     print(f"peak RSS of the import process: {max(r['peak_rss_mb'] for r in runs):.0f} MB")
     print(f"database file: {first['db_bytes']:,} bytes")
     reads = [r["read_all_seconds"] for r in runs]
     print(f"read back every revision: median {statistics.median(reads):.2f} s")
     if args.mwxml:
-        streaming = stream_with_mwxml(Path(args.export))
-        ratio = statistics.median(seconds) / streaming
-        print(f"mwxml streaming the same file: {streaming:.2f} s; import / streaming: {ratio:.2f}")
+        streaming, streaming_cpu = stream_with_mwxml(Path(args.export))
+        print(f"mwxml streaming the same file: {streaming:.2f} s (CPU {streaming_cpu:.2f} s); "
+              f"import / streaming: {statistics.median(seconds) / streaming:.2f} "
+              f"(CPU: {cpu / streaming_cpu:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":

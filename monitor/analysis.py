@@ -22,8 +22,6 @@ from storage import AnalysisState, Page, Store
 from storage import changes as changelog
 
 from . import __version__, core
-from .core.diff import diff_facts
-from .core.extract import extract_facts
 from .core.facts import Facts
 
 
@@ -79,6 +77,11 @@ def _analyze_batch(
     result: AnalysisResult,
 ) -> bool:
     """Analyse up to BATCH revisions after ``state``; True when none were left."""
+    # the core (and mwparserfromhell) only when there is something to analyse: `status`
+    # checks which change logs lag without it
+    from .core.diff import diff_facts
+    from .core.extract import extract_facts
+
     after = state.last_key if state else None
     batch = list(itertools.islice(store.texts(page, after), BATCH))
     if not batch:
@@ -91,6 +94,8 @@ def _analyze_batch(
         previous = extract_facts(text.decode("utf-8", "replace"), infobox) if text else None
     recent = store.recent_sha1s(page, after, REVERT_RADIUS) if after else []
     window: deque[tuple[int, str | None]] = deque(recent, REVERT_RADIUS)
+    # identical texts have identical facts: a revert's are not extracted again
+    known: dict[str, Facts] = {}
     for meta, text in batch:
         revert = _identity_revert(window, meta.sha1)
         if revert is not None:
@@ -98,7 +103,14 @@ def _analyze_batch(
             result.reverts += 1
         window.append((meta.revid, meta.sha1))
         if text is not None:  # revision-deleted text: the next one is compared with the last
-            facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+            sha1 = meta.sha1 if not meta.sha1_mismatch else None
+            facts = known.pop(sha1, None) if sha1 else None
+            if facts is None:
+                facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+            if sha1:
+                known[sha1] = facts  # the newest last
+                if len(known) > REVERT_RADIUS:
+                    del known[next(iter(known))]
             if previous is not None:
                 records = diff_facts(previous, facts)
                 if records:

@@ -10,13 +10,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import yaml
 
 from .errors import ConfigError, InvalidTitle
 from .sources.titles import normalize_title
+
+if TYPE_CHECKING:
+    import yaml
 
 DEFAULT_DATABASE = "wikimon.db"
 DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}
@@ -206,6 +207,8 @@ class _Located:
     """The YAML document as Python values, plus the line of every mapping key."""
 
     def __init__(self, path: Path, text: str):
+        import yaml  # here: `--help`, `--version` and no config file start without it
+
         self.path = path
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -218,6 +221,8 @@ class _Located:
         self.value = self._convert(node, ()) if node is not None else {}
 
     def _convert(self, node: yaml.Node, key_path: KeyPath) -> Any:
+        import yaml
+
         self.lines.setdefault(key_path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result = {}

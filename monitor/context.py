@@ -5,14 +5,17 @@ from __future__ import annotations
 import difflib
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storage import Clock, Page, Store, StoreError, system_clock
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
 from .errors import ConfigError, UnknownTitle, WikimonError
-from .sources.api import WikiClient
 from .sources.titles import normalize_title
+
+if TYPE_CHECKING:  # imported where it is used: commands that talk to no wiki start faster
+    from .sources.api import WikiClient
 
 
 class Context:
@@ -134,6 +137,8 @@ class Context:
                 "Wikimedia's policy requires. Add e.g. `contact: you@example.org`"
             )
         if wiki not in self._clients:
+            from .sources.api import WikiClient
+
             self._clients[wiki] = WikiClient(
                 wiki_config.api_url, self.config.contact, self.config.http
             )

@@ -10,3 +10,4 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/hostile_wikitext.py
 .venv/bin/python bench/report_scale.py
 .venv/bin/python bench/add_many.py
+.venv/bin/python bench/startup.py

@@ -1,5 +1,6 @@
 """wikimon's SQLite store."""
 
+from .errors import StoreError
 from .models import (
     MAX_REVID,
     TIME_FORMAT,
@@ -23,7 +24,8 @@ from .models import (
     system_clock,
     up_to,
 )
-from .store import RevisionWriter, Store, StoreError
+from .store import Store
+from .texts import RevisionWriter
 
 __all__ = [
     "MAX_REVID",

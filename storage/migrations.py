@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # (name, SQL script). Append only: a released migration never changes.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -167,6 +169,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         UPDATE changes SET old_low = old_number, old_high = old_number,
                            new_low = new_number, new_high = new_number
          WHERE kind = 'figure_changed';
+        """,
+    ),
+    (
+        "0005_identical_revisions",
+        """
+        -- A revision whose text is byte for byte that of an earlier revision of the page
+        -- (a revert, a null edit) names it here; its content is then empty. delta_base may
+        -- now name any earlier revision of the page, not only the one stored just before,
+        -- and content may be a delta of storage/codec.py's second format. sha1 is now
+        -- written as its 20 bytes (rows written before keep the hex text).
+        ALTER TABLE revisions ADD COLUMN same_as INTEGER;
         """,
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,19 @@ class Page:
 
 def sha1_hex(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+_HEX_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
+def sha1_to_column(value: str | None) -> bytes | str | None:
+    """How a hex SHA-1 is stored: its 20 bytes (one that is not 40 hex digits, as is).
+    Rows written before migration 0005 hold the hex text; both read back as hex."""
+    return bytes.fromhex(value) if value is not None and _HEX_SHA1.fullmatch(value) else value
+
+
+def sha1_from_column(value: bytes | str | None) -> str | None:
+    return value.hex() if isinstance(value, bytes) else value
 
 
 def sha1_base36_to_hex(value: str) -> str:

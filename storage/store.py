@@ -1,8 +1,9 @@
 """The SQLite revision store (sqlite-utils): wikis, pages, revisions and sync state.
 
-Each revision's text is stored zstd-compressed as a delta against the revision stored
-just before it for the same page (see :mod:`storage.codec`); every row records which
-revision it was compressed against, so any insertion order stays decodable.
+Each revision's text is stored as a reference to an identical earlier text, or
+zstd-compressed as a delta against one of the page's recent texts, or alone (a keyframe):
+see :mod:`storage.texts`. Every row records what it was compressed against, so any
+insertion order stays decodable.
 """
 
 from __future__ import annotations
@@ -11,36 +12,34 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import sqlite_utils
-
 from . import codec
+from .errors import StoreError
 from .migrations import MigrationError, migrate, pending_migrations
 from .models import (
     Clock,
     Page,
-    Revision,
     RevisionRow,
     StatusRow,
     SyncState,
     WikiRow,
     format_time,
-    sha1_hex,
+    sha1_from_column,
     system_clock,
 )
+from .texts import REVISION_FIELDS, REVISION_FLAGS, RevisionWriter, TextCache
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
+TEXT_CACHE_BYTES = 64 << 20  # room for the last RECENT texts of even the longest articles
 
-REVISION_FIELDS = (
-    "revid", "parent_revid", "timestamp", "user", "user_id", "anon", "comment", "minor",
-    "size", "sha1", "texthidden", "userhidden", "commenthidden", "suppressed",
-)  # fmt: skip
-REVISION_FLAGS = ("anon", "minor", "texthidden", "userhidden", "commenthidden", "suppressed")
 BOOLEAN_FIELDS = (*REVISION_FLAGS, "sha1_mismatch")
 _REVISION_NAMES = (*REVISION_FIELDS, "sha1_mismatch")
 _REVISION_COLUMNS = ", ".join(f"[{name}]" for name in _REVISION_NAMES)
@@ -69,10 +68,6 @@ def _read_only_file_system(path: Path) -> bool:
         return False
 
 
-class StoreError(Exception):
-    """The database cannot be used: not a wikimon database, unreadable, or damaged."""
-
-
 class Store:
     """A wikimon database. Opening it for writing applies pending migrations.
 
@@ -93,6 +88,8 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self.clock = clock
+        # Decoded texts, by (page, revid): stored texts never change, so it never goes stale.
+        self._texts = TextCache(TEXT_CACHE_BYTES)
         try:
             self._open(busy_timeout)
         except sqlite3.DatabaseError as error:
@@ -117,8 +114,10 @@ class Store:
     def _open(self, busy_timeout: float) -> None:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a database file")
+        import sqlite_utils  # here: commands that open no database start without it
+
         conn = self._connect()
-        self.db = sqlite_utils.Database(conn)
+        self.db: sqlite_utils.Database = sqlite_utils.Database(conn)
         self.conn = conn
         # Writers wait for a concurrent writer (the daemon, an import) instead of failing.
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -365,7 +364,9 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def recent_sha1s(self, page: Page, at: tuple[str, int], count: int) -> list[tuple[int, str]]:
+    def recent_sha1s(
+        self, page: Page, at: tuple[str, int], count: int
+    ) -> list[tuple[int, str | None]]:
         """(revid, sha1) of the ``count`` revisions up to ``at``, oldest first."""
         rows = self.conn.execute(
             "SELECT revid, sha1 FROM revisions WHERE page = ? AND "
@@ -373,7 +374,7 @@ class Store:
             "ORDER BY timestamp DESC, revid DESC LIMIT ?",
             [page.id, at[0], at[0], at[1], count],
         ).fetchall()
-        return [(row[0], row[1]) for row in reversed(rows)]
+        return [(row[0], sha1_from_column(row[1])) for row in reversed(rows)]
 
     def activity(self, page: Page, start: str, end: str) -> tuple[int, int]:
         """(revisions, distinct visible editors) saved in [start, end)."""
@@ -427,13 +428,19 @@ class Store:
     def text(self, page: Page, revid: int) -> bytes | None:
         """The exact stored text (UTF-8 bytes); None when it is hidden.
 
-        Raises KeyError when the revision is not stored.
+        Raises KeyError when the revision is not stored. Decoding follows the revision's
+        chain back to a keyframe or to a text decoded recently (kept in a cache: reading a
+        history one revision after the other decodes each delta once).
         """
-        chain: list[bytes] = []
-        current: int | None = revid
-        while current is not None:
+        cached = self._texts.get((page.id, revid))
+        if cached is not None:
+            return cached
+        chain: list[bytes | None] = []  # the blobs to apply, newest first (None: identical)
+        data: bytes | None = None
+        current = revid
+        while True:
             row = self.conn.execute(
-                "SELECT content, delta_base FROM revisions WHERE page = ? AND revid = ?",
+                "SELECT content, delta_base, same_as FROM revisions WHERE page = ? AND revid = ?",
                 [page.id, current],
             ).fetchone()
             if row is None:
@@ -443,50 +450,62 @@ class Store:
                     f"{self.path}: revision {revid} cannot be decoded: its delta base, "
                     f"revision {current}, is missing from the database"
                 )
-            if row[0] is None:
+            content, delta_base, same_as = row
+            if content is None:
                 if current == revid:
                     return None
                 raise StoreError(
                     f"{self.path}: revision {revid} cannot be decoded: its delta base, "
                     f"revision {current}, has no stored text"
                 )
-            chain.append(row[0])
-            current = row[1]
-        data: bytes | None = None
+            chain.append(None if same_as is not None else content)
+            following = same_as if same_as is not None else delta_base
+            if following is None:
+                break
+            data = self._texts.get((page.id, following))
+            if data is not None:
+                break
+            current = following
         for blob in reversed(chain):
-            data = codec.decompress(blob, data)
+            if blob is not None:
+                data = codec.decompress(blob, data)
+        assert data is not None  # the chain starts at a keyframe or at a decoded text
+        self._texts.put((page.id, revid), data)
         return data
 
     def texts(
         self, page: Page, after: tuple[str, int] | None = None
     ) -> Iterator[tuple[RevisionRow, bytes | None]]:
         """(metadata, text) of each revision after ``after`` = (timestamp, revid), oldest
-        first. Sequential reading decodes each delta once: recently decoded texts are kept
+        first. Sequential reading decodes each delta once: decoded texts stay in the cache
         as dictionaries for the next ones."""
-        recent: dict[int, bytes] = {}
         where = "page = ?"
         params: list[Any] = [page.id]
         if after is not None:
             where += " AND (timestamp > ? OR (timestamp = ? AND revid > ?))"
             params += [after[0], after[0], after[1]]
         query = (
-            f"SELECT {_REVISION_COLUMNS}, content, delta_base FROM revisions "
+            f"SELECT {_REVISION_COLUMNS}, content, delta_base, same_as FROM revisions "
             f"WHERE {where} ORDER BY timestamp, revid"
         )
         for row in self.conn.execute(query, params):
-            meta, content, base = _revision(row[:-2]), row[-2], row[-1]
+            meta, (content, delta_base, same_as) = _revision(row[:-3]), row[-3:]
             if content is None:
-                text = None
-            elif base is None:
-                text = codec.decompress(content)
-            elif base in recent:
-                text = codec.decompress(content, recent[base])
-            else:
-                text = self.text(page, meta.revid)
-            if text is not None:
-                recent[meta.revid] = text
-                if len(recent) > 8:
-                    del recent[next(iter(recent))]
+                yield meta, None
+                continue
+            key = (page.id, meta.revid)
+            text = self._texts.get(key)
+            if text is None:
+                if same_as is not None:
+                    text = self._texts.get((page.id, same_as))
+                elif delta_base is None:
+                    text = codec.decompress(content)
+                elif (base := self._texts.get((page.id, delta_base))) is not None:
+                    text = codec.decompress(content, base)
+                if text is None:
+                    text = self.text(page, meta.revid)  # its base was not read just before
+                else:
+                    self._texts.put(key, text)
             yield meta, text
 
     def storage_bytes(self, page: Page) -> int:
@@ -560,105 +579,6 @@ class Store:
                 )
 
 
-class RevisionWriter:
-    """Appends revisions of one page in batches; each batch is one transaction.
-
-    Revisions already stored are skipped, so a re-run of an interrupted import or
-    backfill adds exactly what is missing. Another process may write the same page
-    meanwhile: inside the transaction the writer re-checks what is stored and which
-    revision the next delta must be based on.
-    """
-
-    def __init__(self, store: Store, page: Page):
-        self.store = store
-        self.page = page
-        self._base: tuple[int, bytes, int] | None = None  # (revid, text, chain depth)
-
-    def _current_base(self) -> tuple[int, bytes, int] | None:
-        # The dictionary for the next delta: the last revision stored with text.
-        row = self.store.conn.execute(
-            "SELECT revid, chain_depth FROM revisions "
-            "WHERE page = ? AND content IS NOT NULL ORDER BY id DESC LIMIT 1",
-            [self.page.id],
-        ).fetchone()
-        if row is None:
-            return None
-        if self._base is not None and self._base[0] == row[0]:
-            return self._base  # still ours: no need to decode it again
-        text = self.store.text(self.page, row[0])
-        assert text is not None
-        return (row[0], text, row[1])
-
-    def write(self, revisions: Iterable[Revision], sync: dict[str, Any] | None = None) -> int:
-        """Store the new ones among ``revisions`` and update sync state, atomically.
-
-        Returns how many were added.
-        """
-        revisions = list(revisions)
-        conn = self.store.conn
-        with self.store.transaction():
-            wanted = [rev.revid for rev in revisions]
-            known: set[int] = set()
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                known.update(
-                    row[0]
-                    for row in conn.execute(
-                        f"SELECT revid FROM revisions WHERE page = ? "
-                        f"AND revid IN ({', '.join('?' * len(chunk))})",
-                        [self.page.id, *chunk],
-                    )
-                )
-            base = self._current_base()
-            rows = []
-            for rev in revisions:
-                if rev.revid in known:
-                    continue
-                known.add(rev.revid)
-                row, base = self._row(rev, base)
-                rows.append(row)
-            if rows:
-                columns = list(rows[0])
-                conn.executemany(
-                    f"INSERT INTO revisions ({', '.join(f'[{c}]' for c in columns)}) "
-                    f"VALUES ({', '.join('?' for _ in columns)})",
-                    [[row[c] for c in columns] for row in rows],
-                )
-            if sync:
-                self.store._update_sync_state(self.page, sync)
-        self._base = base
-        return len(rows)
-
-    def _row(
-        self, rev: Revision, base: tuple[int, bytes, int] | None
-    ) -> tuple[dict[str, Any], tuple[int, bytes, int] | None]:
-        """The database row for ``rev`` and the delta base for the revision after it."""
-        row = {name: getattr(rev, name) for name in REVISION_FIELDS}
-        for name in REVISION_FLAGS:
-            row[name] = int(bool(row[name]))
-        row["page"] = self.page.id
-        row["content"] = row["delta_base"] = None
-        row["chain_depth"] = row["sha1_mismatch"] = 0
-        if rev.text is None:
-            return row, base
-        data = rev.text.encode("utf-8")
-        actual_sha1 = sha1_hex(data)
-        if row["sha1"] is None:
-            row["sha1"] = actual_sha1
-        row["sha1_mismatch"] = int(row["sha1"] != actual_sha1)
-        if row["size"] is None:
-            row["size"] = len(data)
-        if base is None or base[2] + 1 >= codec.KEYFRAME_INTERVAL:
-            dictionary, row["delta_base"], row["chain_depth"] = None, None, 0
-        else:
-            dictionary, row["delta_base"], row["chain_depth"] = base[1], base[0], base[2] + 1
-        row["content"] = codec.compress(data, dictionary)
-        # Never store what cannot be read back: the round trip is the promise.
-        if codec.decompress(row["content"], dictionary) != data:
-            raise StoreError(f"revision {rev.revid}: compression did not round-trip")
-        return row, (rev.revid, data, row["chain_depth"])
-
-
 def inserted_id(cursor: sqlite3.Cursor) -> int:
     """The rowid of the row a plain INSERT just added."""
     rowid = cursor.lastrowid
@@ -685,6 +605,7 @@ def _revision(row: tuple[Any, ...]) -> RevisionRow:
     values = dict(zip(_REVISION_NAMES, row, strict=True))
     for name in BOOLEAN_FIELDS:
         values[name] = bool(values[name])
+    values["sha1"] = sha1_from_column(values["sha1"])
     if values["userhidden"]:
         values["user"] = None
     if values["commenthidden"]:

@@ -59,7 +59,12 @@ pass_context = click.make_pass_decorator(Context)
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="SQLite database "
               "(overrides the config) [default: wikimon.db].")  # fmt: skip
-@click.option("-v", "--verbose", is_flag=True, help="Log API retries and warnings.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log API retries and warnings; poll and run also report each article.",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: bool) -> None:
     """wikimon watches Wikipedia articles and tells you when the facts in them change.

@@ -12,9 +12,6 @@ import click
 from storage import format_time
 
 from ..context import Context
-from ..delivery.daemon import Daemon, configure_logging
-from ..delivery.jobs import HORIZON_MARGIN, deliver_pending, make_digest
-from ..delivery.mail import DeliveryError, send_smtp, sender, write_outbox
 from ..errors import WikimonError
 from ..wording import plural
 from .base import checked_address, cli, parse_date, pass_context
@@ -30,6 +27,8 @@ def run(context: Context) -> None:
         config.smtp.password()  # an unset password variable is a config error, now
     if not config.contact:
         context.client(config.default_wiki)  # the same clear error as every poll
+    from ..delivery.daemon import Daemon, configure_logging  # APScheduler: here only
+
     configure_logging(config, logging.getLogger().level <= logging.INFO)
     sys.exit(Daemon(config, context.config_path, context.db_path).run())
 
@@ -58,6 +57,8 @@ def digest(
     With --since, --until or --to, the digest is made for that period or those addresses
     only, outside the schedule.
     """
+    from ..delivery.jobs import HORIZON_MARGIN, deliver_pending, make_digest
+
     context.store()
     config = context.config
     if config.smtp is not None and not dry_run:
@@ -118,6 +119,9 @@ def test_email(context: Context, address: str) -> None:
     """Send ADDRESS a sample digest (the first configured digest over the last 7 days)
     through the configured SMTP server, or write it to the outbox: a check of the e-mail
     set-up that records nothing."""
+    from ..delivery.jobs import make_digest
+    from ..delivery.mail import DeliveryError, send_smtp, sender, write_outbox
+
     context.store()
     config = context.config
     now = context.clock()

@@ -13,8 +13,6 @@ from storage import MAX_REVID, ChangeRow, Page, RevisionRow, Store, up_to
 from storage import changes as changelog
 
 from ..context import Context
-from ..core.diff import diff_wikitext
-from ..core.extract import extract_facts
 from ..errors import WikimonError
 from ..wording import describe, one_line, plural
 from .base import (
@@ -194,6 +192,8 @@ def show(context: Context, title: str, at: str | None, wiki: str | None, as_json
     store = context.reader()
     meta, text = _visible_revision_at(store, page, at)
     infobox = context.config.infobox_for(page.wiki, page.title)
+    from ..core.extract import extract_facts
+
     facts = extract_facts(text.decode("utf-8", "replace"), infobox)
     if as_json:
         echo_json(
@@ -261,6 +261,8 @@ def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
             texts.append(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             raise WikimonError(f"{path}: cannot read it as UTF-8 text ({error})") from None
+    from ..core.diff import diff_wikitext
+
     records = diff_wikitext(texts[0], texts[1], infobox)
     if as_json:
         echo_json([record.to_json() for record in records])

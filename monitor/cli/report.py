@@ -10,9 +10,6 @@ import click
 
 from ..context import Context
 from ..errors import WikimonError
-from ..report.pages import Report
-from ..report.serve import make_report_server
-from ..report.site import write_report
 from ..wording import plural
 from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
@@ -37,6 +34,9 @@ def report(
     note_lagging(context.bring_up_to_date(pages))
     if os.path.exists(out) and not os.path.isdir(out):
         raise WikimonError(f"--out {out}: is a file, not a directory")
+    from ..report.pages import Report
+    from ..report.site import write_report
+
     report = Report(store, context.config, pages)
     hidden = not sys.stderr.isatty()  # a bar on a terminal only
     try:
@@ -65,6 +65,8 @@ def serve(context: Context, port: int) -> None:
     revisions appear without regenerating anything."""
     note_lagging(context.bring_up_to_date())
     context.close()
+    from ..report.serve import make_report_server
+
     try:
         server = make_report_server(context.db_path, context.config, port)
     except OSError as error:

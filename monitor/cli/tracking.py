@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..context import Context
-from ..delivery.jobs import poll_wiki
 from ..errors import InvalidTitle, UnknownTitle, WikimonError
-from ..sources.importer import import_dump
-from ..sources.sync import (
-    AddResult,
-    Refusal,
-    add_page,
-    add_pages,
-    backfill_page,
-    category_articles,
-    embedding_articles,
-)
 from ..sources.titles import normalize_title
 from ..wording import plural
 from .base import cli, parse_date, pass_context, shell_quote, wiki_option
+
+if TYPE_CHECKING:  # the API client (mwclient, requests) is imported where it is used
+    from ..sources.sync import AddResult, Refusal
 
 
 @cli.command()
@@ -74,6 +66,8 @@ def add(
         raise click.UsageError("--depth goes with --category")
     if limit is not None and not (category or embedded_in):
         raise click.UsageError("--limit goes with --category or --embedded-in")
+    from ..sources.sync import Refusal, add_pages, category_articles, embedding_articles
+
     wiki = context.config.wiki(wiki).name
     if len(titles) == 1 and not (from_file or category or embedded_in):
         _add_one(context, wiki, titles[0])
@@ -116,6 +110,8 @@ def add(
 
 
 def _add_one(context: Context, wiki: str, title: str) -> None:
+    from ..sources.sync import add_page
+
     store = context.store()
     page, added = add_page(store, context.client(wiki), wiki, normalize_title(title))
     context.analyze_stale()
@@ -131,6 +127,7 @@ def _add_one(context: Context, wiki: str, title: str) -> None:
 
 
 def _titles_from_file(path: str, bad: list[Refusal]) -> list[str]:
+    from ..sources.sync import Refusal
     """The titles of ``path``, one a line; a line that is no title is refused, the
     message naming the file and line."""
     titles = []
@@ -173,13 +170,18 @@ def _add_summary(wiki: str, result: AddResult, already: int) -> str:
 @cli.command()
 @click.argument("titles", nargs=-1)
 @wiki_option("Only articles on this wiki.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print a line for each article.")
 @pass_context
-def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
+def poll(context: Context, titles: tuple[str, ...], wiki: str | None, verbose: bool) -> None:
     """Fetch revisions newer than the last stored one.
 
     Without TITLEs, polls every tracked article; one request per wiki and 50 articles
-    tells which of them changed.
+    tells which of them changed. Prints one summary line (articles checked, new
+    revisions, changes in the facts); with -v, a line for each article before it.
     """
+    from ..delivery.jobs import poll_wiki
+
+    verbose = verbose or click.get_current_context().find_root().params["verbose"]  # -v poll
     store = context.store()
     failed = False
     if titles:
@@ -188,13 +190,15 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
     else:
         wikis = [w for w in context.config.wikis if wiki is None or w == wiki]
         wikis += [p.wiki for p in store.pages(tracked_only=True, wiki=wiki) if p.wiki not in wikis]
-    polled = 0
+    polled = added = checked = new_revisions = changed = changes = 0
     for wiki_name in wikis:
         group = [p for p in pages if p.wiki == wiki_name] if titles else None
         outcome = poll_wiki(context, wiki_name, group)
         polled += outcome.checked
-        for page in outcome.added:
-            click.echo(f"{wiki_name}: {page.title!r}: added (listed in the config)")
+        added += len(outcome.added)
+        if verbose:
+            for page in outcome.added:
+                click.echo(f"{wiki_name}: {page.title!r}: added (listed in the config)")
         for problem in outcome.problems:
             click.echo(f"Warning: {problem}", err=True)
         failed = failed or bool(outcome.problems)
@@ -202,7 +206,7 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
             click.echo(f"Error: {outcome.error}", err=True)
             failed = True
             continue
-        changes = {a.page.id: a.changes for a in outcome.analysis}
+        checked += outcome.checked
         for result in outcome.results:
             name = f"{wiki_name}: {result.page.title!r}"
             if result.problem:
@@ -216,19 +220,19 @@ def poll(context: Context, titles: tuple[str, ...], wiki: str | None) -> None:
                     f"{shell_quote(result.became_redirect)}",
                     err=True,
                 )
-            if result.added:
-                found = changes.get(result.page.id, 0)
-                click.echo(
-                    f"{name}: {plural(result.added, 'new revision')} "
-                    + (
-                        f"({result.first_revid} … {result.last_revid})"
-                        if result.added > 1
-                        else f"({result.last_revid})"
-                    )
-                    + f", {plural(found, 'change')} in the facts"
-                )
-            else:
-                click.echo(f"{name}: no new revisions")
+        if verbose:
+            for line in outcome.article_lines():
+                click.echo(line)
+        new_revisions += outcome.new_revisions
+        changed += sum(1 for r in outcome.results if r.added and not r.problem)
+        changes += outcome.changes
+    if checked or added:
+        click.echo(
+            (f"{plural(added, 'article')} added (listed in the config); " if added else "")
+            + f"{plural(checked, 'article')} checked: {plural(new_revisions, 'new revision')}"
+            + (f" in {plural(changed, 'article')}" if new_revisions else "")
+            + f", {plural(changes, 'change')} in the facts"
+        )
     if not titles and not polled and not failed:
         raise WikimonError("no tracked articles: add one with `wikimon add TITLE`")
     if failed:
@@ -245,6 +249,8 @@ def backfill(context: Context, title: str, since: str | None, wiki: str | None) 
 
     Resumable: interrupt it and run it again to continue where it stopped.
     """
+    from ..sources.sync import add_page, backfill_page
+
     since = parse_date(since)
     store = context.store()
     try:
@@ -281,6 +287,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
     Streams the file; already stored revisions are skipped, so importing a file twice, or
     again after an interruption, adds only what is missing.
     """
+    from ..sources.importer import import_dump
+
     store = context.store()
     failed = False
     for path in files:

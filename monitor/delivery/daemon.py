@@ -102,8 +102,10 @@ class Daemon:
             outcome = poll_wiki(context, wiki, due_at=self.clock(), slack=slack)
             if not outcome.checked and not outcome.added and not outcome.failed:
                 return  # nothing tracked on this wiki, or nothing due yet
-            for page in outcome.added:
-                log.info("poll %s: %r added (listed in the config)", wiki, page.title)
+            for page in outcome.added:  # counted in the summary; named with -v
+                log.debug("poll %s: %r added (listed in the config)", wiki, page.title)
+            for line in outcome.article_lines():
+                log.debug("poll %s", line)
             if not outcome.failed:
                 for problem in outcome.problems:
                     log.warning("%s", problem)
@@ -129,7 +131,10 @@ class Daemon:
             for wiki in dict.fromkeys(p.wiki for p in pages if p.tracked):
                 if wiki not in self.config.wikis:
                     continue  # tracked before the wiki left the config: cannot be polled
-                log.info("%s", poll_wiki(context, wiki).summary())
+                outcome = poll_wiki(context, wiki)
+                for line in outcome.article_lines():
+                    log.debug("poll %s", line)
+                log.info("%s", outcome.summary())
             run = make_digest(context, digest)
             if run.digest is None:
                 log.warning(

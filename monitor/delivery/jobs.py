@@ -55,6 +55,28 @@ class WikiPoll:
         """Nothing could be done: the wiki failed, or every article to add failed."""
         return self.error is not None or bool(self.problems and not self.checked and not self.added)
 
+    def article_lines(self) -> Iterator[str]:
+        """One line per polled article (what `poll -v` prints and the daemon logs at
+        debug level): "wiki: 'Title': 2 new revisions (166 … 167), 3 changes in the facts"."""
+        changes = {a.page.id: a.changes for a in self.analysis}
+        for result in self.results:
+            if result.problem:
+                continue  # reported as a problem
+            name = f"{self.wiki}: {result.page.title!r}"
+            if not result.added:
+                yield f"{name}: no new revisions"
+                continue
+            revids = (
+                f"{result.first_revid} … {result.last_revid}"
+                if result.added > 1
+                else f"{result.last_revid}"
+            )
+            found = changes.get(result.page.id, 0)
+            yield (
+                f"{name}: {plural(result.added, 'new revision')} ({revids}), "
+                f"{plural(found, 'change')} in the facts"
+            )
+
     def summary(self) -> str:
         if self.failed:
             return f"poll {self.wiki}: failed: {self.error or self.problems[0]}"

@@ -153,11 +153,35 @@ def test_daemon_polls_and_mails_one_digest_of_the_net_changes(
         )
     ]
     assert len(polls) >= 3 and {checked for checked, _, _ in polls} == {1}
+    # and nothing per article without -v
+    assert f"{ARTICLE!r}" not in log_text(tmp_path)
+    assert "INFO poll local: 1 article added, " in log_text(tmp_path)
     assert sum(new for _, new, _ in polls) == 4 == len(revids)
     assert sum(found for _, _, found in polls) == read_db(db, "SELECT COUNT(*) FROM changes")
     assert code == 0 and "Traceback" not in err
     assert log_text(tmp_path).rstrip().endswith("wikimon run: stopped")
     assert len(smtp_server.received) == 1
+
+
+def test_with_verbose_the_daemon_logs_each_article_too(
+    mediawiki: TestWiki, tmp_path: Path, wikimon_process
+) -> None:
+    config = write_config(tmp_path, mediawiki.api_url, None, every=3600)
+    proc = wikimon_process("-v", "--config", str(config), "--db", str(tmp_path / "w.db"), "run")
+    try:
+        wait_until(lambda: "poll local: 1 article checked" in log_text(tmp_path), "two polls")
+        code, err = stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert code == 0 and "Traceback" not in err
+    log = log_text(tmp_path)
+    assert f"DEBUG poll local: {ARTICLE!r} added (listed in the config)\n" in log
+    assert "INFO poll local: 1 article added, " in log
+    # the line of each article comes before its poll's summary
+    polled = log.index("INFO poll local: 1 article checked")
+    assert f"DEBUG poll local: {ARTICLE!r}: no new revisions\n" in log[:polled]
 
 
 def test_a_digest_held_back_by_an_smtp_outage_arrives_once(

@@ -248,9 +248,12 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
     new = [mediawiki.edit(ARTICLE, text, summary=f"edit {i}") for i, text in enumerate(edits)]
     assert new == [166, 167, 168]
 
-    out = ok(run("poll", config=cfg))
+    out = ok(run("poll", "-v", config=cfg))
     # the first edit replaced the article and its infobox of 24 fields: all removed
-    assert out == f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 24 changes in the facts\n"
+    assert out == (
+        f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 24 changes in the facts\n"
+        "1 article checked: 3 new revisions in 1 article, 24 changes in the facts\n"
+    )
     stored = stored_json(run, ARTICLE, cfg)
     assert [r["revid"] for r in stored] == [31, 166, 167, 168]
     assert stored[1:] == wiki_rows(mediawiki.revisions(ARTICLE)[30:])
@@ -260,7 +263,7 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
 
     before = snapshot(db_path)
     out = ok(run("poll", config=cfg))
-    assert out == f"local: {ARTICLE!r}: no new revisions\n"
+    assert out == "1 article checked: 0 new revisions, 0 changes in the facts\n"
     assert snapshot(db_path) == before
 
 
@@ -285,10 +288,7 @@ def test_poll_batches_change_detection_and_is_polite(mediawiki: TestWiki, run, c
     seen = len(mediawiki.api_requests())
 
     out = ok(run("poll", config=cfg))
-    assert out == (
-        f"local: {ARTICLE!r}: no new revisions\n"
-        f"local: {SECOND_ARTICLE!r}: 1 new revision (166), 3 changes in the facts\n"
-    )
+    assert out == "2 articles checked: 1 new revision in 1 article, 3 changes in the facts\n"
     requests = mediawiki.api_requests()[seen:]
     assert [r["ua"] for r in requests] == [USER_AGENT] * len(requests)
     assert all(r["method"] == "GET" for r in requests)
@@ -378,7 +378,7 @@ def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_
     out = ok(run("poll", config=cfg))
     assert out == (
         f"local: {new_title!r}: moved from {ARTICLE!r}\n"
-        f"local: {new_title!r}: 1 new revision (166), 0 changes in the facts\n"
+        "1 article checked: 1 new revision in 1 article, 0 changes in the facts\n"
     )
     status = json.loads(ok(run("status", "--json", config=cfg)))
     assert [(s["title"], s["page_id"], s["revisions"], s["last_revid"]) for s in status] == [
@@ -400,7 +400,10 @@ def test_poll_follows_a_move_by_page_id(mediawiki: TestWiki, run, cfg: Path, db_
     finally:
         store.close()
     # and the redirect left behind on the wiki is not tracked
-    assert ok(run("poll", config=cfg)) == f"local: {new_title!r}: no new revisions\n"
+    assert ok(run("poll", "-v", config=cfg)) == (
+        f"local: {new_title!r}: no new revisions\n"
+        "1 article checked: 0 new revisions, 0 changes in the facts\n"
+    )
 
 
 # --- 7. redirects, missing and invalid titles ----------------------------------------------------
@@ -492,7 +495,7 @@ def test_a_deleted_page_is_reported_once_and_a_recreated_one_is_tracked_anew(
     result = run("poll", config=cfg)
     assert result.exit_code == 1
     assert result.stdout == (
-        f"local: {SECOND_ARTICLE!r}: 1 new revision (166), 3 changes in the facts\n"
+        "2 articles checked: 1 new revision in 1 article, 3 changes in the facts\n"
     )
     line = one_line(result.stderr, "Warning: ")
     assert line == (
@@ -511,7 +514,9 @@ def test_a_deleted_page_is_reported_once_and_a_recreated_one_is_tracked_anew(
 
     # said once: the next poll no longer asks about it
     seen = len(mediawiki.api_requests())
-    assert ok(run("poll", config=cfg)) == f"local: {SECOND_ARTICLE!r}: no new revisions\n"
+    assert ok(run("poll", config=cfg)) == (
+        "1 article checked: 0 new revisions, 0 changes in the facts\n"
+    )
     (request,) = mediawiki.api_requests()[seen:]
     assert request["params"]["pageids"] == str(SECOND_PAGE_ID)
 
@@ -528,8 +533,9 @@ def test_a_deleted_page_is_reported_once_and_a_recreated_one_is_tracked_anew(
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout_bytes == b"new text"
     assert [r["revid"] for r in stored_json(run, ARTICLE, cfg)] == [new_revid]
-    assert ok(run("poll", config=cfg)) == (
+    assert ok(run("poll", "--verbose", config=cfg)) == (
         f"local: {ARTICLE!r}: no new revisions\nlocal: {SECOND_ARTICLE!r}: no new revisions\n"
+        "2 articles checked: 0 new revisions, 0 changes in the facts\n"
     )
     # both pages are kept: the deleted one with its history, no longer tracked
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -572,9 +578,12 @@ def test_unreachable_wiki_is_one_line_and_changes_nothing(
 
     mediawiki.start()
     new = mediawiki.edit(ARTICLE, "Back again.")
-    result = run("poll", config=cfg)
+    result = run("poll", "-v", config=cfg)
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == f"local: {ARTICLE!r}: 1 new revision ({new}), 24 changes in the facts\n"
+    assert result.stdout == (
+        f"local: {ARTICLE!r}: 1 new revision ({new}), 24 changes in the facts\n"
+        "1 article checked: 1 new revision in 1 article, 24 changes in the facts\n"
+    )
     assert last_error(db_path) == [(ARTICLE, None)]
 
 
@@ -766,10 +775,11 @@ def test_poll_reports_a_tracked_page_that_became_a_redirect(
 ) -> None:
     ok(run("add", ARTICLE, config=cfg))
     revid = mediawiki.edit(ARTICLE, "#REDIRECT [[Second article]]", "merge")
-    result = run("poll", config=cfg)
+    result = run("poll", "-v", config=cfg)
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n"
+        "1 article checked: 1 new revision in 1 article, 24 changes in the facts\n"
     )
     assert result.stderr == (
         f"Warning: local: {ARTICLE!r} is now a redirect to 'Second article'; its history is "
@@ -990,15 +1000,19 @@ def test_poll_adds_the_articles_listed_in_the_config(
     result = run("poll", config=cfg)
     assert result.exit_code == 1
     assert result.stdout == (
-        f"local: {ARTICLE!r}: added (listed in the config)\n"
-        f"local: {SECOND_ARTICLE!r}: added (listed in the config)\n"
-        f"local: {ARTICLE!r}: no new revisions\n"
-        f"local: {SECOND_ARTICLE!r}: no new revisions\n"
+        "2 articles added (listed in the config); "
+        "2 articles checked: 0 new revisions, 0 changes in the facts\n"
     )
     warning = one_line(result.stderr, "Warning: ")
     assert "'No such page xyz'" in warning and "listed in the config" in warning
+    # with -v (the global option), a line for each article as well
+    assert run("-v", "poll", config=cfg).stdout == (
+        f"local: {ARTICLE!r}: no new revisions\n"
+        f"local: {SECOND_ARTICLE!r}: no new revisions\n"
+        "2 articles checked: 0 new revisions, 0 changes in the facts\n"
+    )
     revid = mediawiki.edit(ARTICLE, "new text", "update")
-    again = run("poll", config=cfg)  # the stored ones are polled, not re-added
+    again = run("poll", "-v", config=cfg)  # the stored ones are polled, not re-added
     assert f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n" in (
         again.stdout
     )

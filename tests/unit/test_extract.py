@@ -206,8 +206,8 @@ def test_template_registry_is_consistent():
 
 
 def test_every_fallback_infobox_is_found_by_the_quick_check() -> None:
-    """find_infobox skips a page early unless a fallback's name ends in one of the known
-    endings: a new fallback name needs its ending listed."""
+    """find_infobox skips a page early unless "Infobox" or a fallback's name ends in one of
+    the known endings: a new fallback name needs its ending listed."""
     from monitor.core.scan import _FALLBACK_ENDINGS, FALLBACK_INFOBOXES
 
     for name in FALLBACK_INFOBOXES:
@@ -246,3 +246,6 @@ def test_unknown_templates_show_their_arguments_not_their_presentation():
     shown = _notes("{{Mystery|First|style=color:red|second|label=Shown|df=y|width=20px}}")
     assert shown == [("First second Shown", [])]
     assert _notes("{{Yes}}") == [("Yes", [])]
+    for spelled in ("Infobox settlement", "INFOBOX settlement", "Template:infoBox_settlement"):
+        found = extract_facts("{{" + spelled + " | a = 1 }}").infobox
+        assert found is not None and found.casefold() == "infobox settlement"

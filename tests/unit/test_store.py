@@ -100,7 +100,7 @@ def test_wal_mode_and_busy_timeout(fresh_db):
 
 
 def test_text_round_trip_through_delta_chain(fresh_db, monkeypatch):
-    monkeypatch.setattr(codec, "KEYFRAME_INTERVAL", 3)
+    monkeypatch.setattr(codec, "MAX_CHAIN", 3)
     page = fresh_db.upsert_page("enwiki", 7, "Example")
     texts = [f"{{{{Infobox|casualties = {n} killed}}}}\n" + "body " * 500 for n in range(10)]
     writer = fresh_db.writer(page)

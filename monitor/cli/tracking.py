@@ -127,9 +127,10 @@ def _add_one(context: Context, wiki: str, title: str) -> None:
 
 
 def _titles_from_file(path: str, bad: list[Refusal]) -> list[str]:
-    from ..sources.sync import Refusal
     """The titles of ``path``, one a line; a line that is no title is refused, the
     message naming the file and line."""
+    from ..sources.sync import Refusal
+
     titles = []
     with click.open_file(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):

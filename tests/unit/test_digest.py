@@ -677,6 +677,8 @@ def test_a_range_end_moving_passes_the_thresholds():
     assert any(digest.wants_figure_change(a, b) for a, b in _figure_ends(record))
     (small,) = diff_wikitext(box % "60–70 killed", box % "60–72 killed")
     assert not any(digest.wants_figure_change(a, b) for a, b in _figure_ends(small))
+
+
 # -- the first window ----------------------------------------------------------------------------
 
 

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError, InvalidTitle
+from .links import PLAIN_NAME, safe_name
 from .sources.titles import normalize_title
 
 DEFAULT_DATABASE = "wikimon.db"
 DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}
-_WIKI_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("articles", 2, "title")
 
@@ -202,6 +202,22 @@ class Config:
         )
 
 
+WIKI_NAME_RULE = (
+    "wiki names are 1 to 64 letters, digits, '.', '_' or '-', and do not start with '.'"
+)
+
+
+def is_wiki_name(name: str) -> bool:
+    """A name wikimon can use for a wiki: in paths of the report, in --wiki, in the config."""
+    return bool(PLAIN_NAME.fullmatch(name))
+
+
+def wiki_name(name: str) -> str:
+    """``name`` if it is a wiki name, else a slug of it that is one (an export's
+    ``<dbname>`` such as ``../../x`` must not become a path)."""
+    return safe_name(name, fallback="imported")
+
+
 class _Located:
     """The YAML document as Python values, plus the line of every mapping key."""
 
@@ -302,8 +318,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             raise doc.error(("wikis",), "must map a wiki name to its settings (api: URL)")
         config.wikis = {}
         for name, settings in wikis.items():
-            if not isinstance(name, str) or not _WIKI_NAME.match(name):
-                raise doc.error(("wikis", name), "wiki names use letters, digits, '.', '_', '-'")
+            if not isinstance(name, str) or not is_wiki_name(name):
+                raise doc.error(("wikis", name), WIKI_NAME_RULE)
             if not isinstance(settings, dict):
                 raise doc.error(("wikis", name), "must be a mapping with an api: URL")
             for key in settings:
@@ -551,8 +567,10 @@ def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
                     at + (key,), f"unknown key; expected one of {', '.join(DIGEST_KEYS)}"
                 )
         name = item.get("name", "daily" if i == 0 else None)
-        if not isinstance(name, str) or not _WIKI_NAME.match(name):
-            raise doc.error(at + ("name",), "each digest needs a name (letters, digits, . _ -)")
+        if not isinstance(name, str) or not PLAIN_NAME.fullmatch(name):
+            raise doc.error(
+                at + ("name",), "each digest needs a name (letters, digits, . _ -, not first .)"
+            )
         if name in {d.name for d in result}:
             raise doc.error(at + ("name",), f"another digest is already named {name!r}")
         to = item.get("to", [])

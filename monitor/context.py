@@ -10,7 +10,7 @@ from storage import Clock, Page, Store, StoreError, system_clock
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
-from .errors import ConfigError, UnknownTitle, WikimonError
+from .errors import ConfigError, InvalidTitle, UnknownTitle, WikimonError
 from .sources.api import WikiClient
 from .sources.titles import normalize_title
 
@@ -149,7 +149,15 @@ class Context:
         """A stored page by title, matched by each wiki's title rules (first letter
         case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
         store = self.reader()
-        wanted = normalize_title(title)
+        try:
+            wanted = normalize_title(title)
+        except InvalidTitle:
+            # an export may have stored a title MediaWiki would refuse (a line break…):
+            # it is still found by its exact spelling
+            exact = store.find_pages(title, wiki)
+            if len(exact) == 1:
+                return exact[0]
+            raise
         pages: list[Page] = []
         wiki_rows = store.wikis()
         for row in wiki_rows:

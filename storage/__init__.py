@@ -20,6 +20,7 @@ from .models import (
     sha1_base36_to_hex,
     sha1_hex,
     system_clock,
+    time_problem,
     up_to,
 )
 from .store import RevisionWriter, Store, StoreError
@@ -47,5 +48,6 @@ __all__ = [
     "sha1_base36_to_hex",
     "sha1_hex",
     "system_clock",
+    "time_problem",
     "up_to",
 ]

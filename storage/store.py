@@ -7,6 +7,7 @@ revision it was compressed against, so any insertion order stays decodable.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -32,6 +33,7 @@ from .models import (
     format_time,
     sha1_hex,
     system_clock,
+    time_problem,
 )
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
@@ -343,6 +345,21 @@ class Store:
         """Revision metadata, oldest first."""
         return self._revision_rows("page = ? ORDER BY timestamp, revid", [page.id])
 
+    def revision_sha1s(self, page: Page, revids: list[int]) -> dict[int, str]:
+        """The sha1 (declared, else computed) of those of ``revids`` stored with text."""
+        found: dict[int, str] = {}
+        for start in range(0, len(revids), 500):
+            chunk = revids[start : start + 500]
+            found.update(
+                (row[0], row[1])
+                for row in self.conn.execute(
+                    f"SELECT revid, sha1 FROM revisions WHERE page = ? AND content IS NOT NULL "
+                    f"AND revid IN ({', '.join('?' * len(chunk))})",
+                    [page.id, *chunk],
+                )
+            )
+        return found
+
     def revision(self, page: Page, revid: int) -> RevisionRow | None:
         return next(self._revision_rows("page = ? AND revid = ?", [page.id, revid]), None)
 
@@ -393,14 +410,26 @@ class Store:
             )
         )
 
+    def plausible(self, moment: str) -> bool:
+        """Can ``moment`` be when a revision was saved (see :func:`time_problem`)? A row of a
+        database written before wikimon checked times may hold anything."""
+        return time_problem(moment, self.clock()) is None
+
     def known_until(self) -> str | None:
         """The newest moment the database knows of the wikis: the newest stored revision or
-        the last poll, whichever is later (None: nothing stored)."""
-        row = self.conn.execute(
-            "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
-            "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
-        ).fetchone()
-        return row[0] if row else None
+        the last poll, whichever is later (None: nothing stored). Impossible times (a
+        9999-99-99 from an old database) are passed over."""
+        newest: list[str] = []
+        for (page_id,) in self.conn.execute("SELECT id FROM pages").fetchall():
+            times = self.conn.execute(
+                "SELECT timestamp FROM revisions WHERE page = ? "
+                "ORDER BY timestamp DESC, revid DESC",
+                [page_id],
+            )
+            newest += itertools.islice((t for (t,) in times if self.plausible(t)), 1)
+        polls = self.conn.execute("SELECT last_poll FROM sync_state WHERE last_poll IS NOT NULL")
+        newest += [t for (t,) in polls if self.plausible(t)]
+        return max(newest, default=None)
 
     def history_signature(self, page: Page) -> tuple[object, ...]:
         """What a history of the page is built from (its revisions, its change log's

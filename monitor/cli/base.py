@@ -19,7 +19,7 @@ from .. import __version__
 from ..config import is_address
 from ..context import Context
 from ..errors import WikimonError
-from ..wording import plural
+from ..wording import escape, escape_json, plural
 
 F = TypeVar("F", bound=Callable[..., Any])  # a command's function, as click decorates it
 
@@ -101,11 +101,13 @@ def checked_address(value: str) -> str:
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """Wiki text as JSON escapes it, and the separators and bidi controls too."""
+    click.echo(escape_json(json.dumps(value, ensure_ascii=False, indent=2)))
 
 
 def print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [[str(c) if c is not None else "" for c in row] for row in rows]
+    """Aligned columns; every cell escaped (a title with a line break stays in its row)."""
+    cells = [[escape(str(c)) if c is not None else "" for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [headers] + cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

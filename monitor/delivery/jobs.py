@@ -166,7 +166,9 @@ def poll_horizon(context: Context, pages: list[Page]) -> str | None:
         last_poll = store.sync_state(page).last_poll
         if last_poll:
             limits.append(format_time(parse_time(last_poll) - HORIZON_MARGIN))
-        elif (latest := store.latest_revision(page)) is not None:
+        elif (latest := store.latest_revision(page)) is not None and store.plausible(
+            latest.timestamp
+        ):
             limits.append(format_time(parse_time(latest.timestamp) + timedelta(seconds=1)))
     return min(limits) if limits else None
 

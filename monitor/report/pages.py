@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from storage import TIME_FORMAT, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
 from ..config import Config
+from ..errors import WikimonError
 from ..fields import GROUPS, field_group
 from ..links import (
     article_dir,
@@ -42,7 +42,7 @@ from .charts import Point, Series, line_chart, presence_chart, sparkline
 from .history import ArticleHistory, Revision, load_history
 
 ASSETS = ("report.css", "report.js")
-_ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits
+_ARTICLE = re.compile(r"^([A-Za-z0-9_.-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
@@ -239,8 +239,8 @@ class Report:
         match = _ARTICLE.match(path)
         if not match:
             raise NotFound(path)
-        wiki, page_id, rest = unquote(match[1]), int(match[2]), match[3]
-        page = next((p for p in self.pages if p.wiki == wiki and p.page_id == page_id), None)
+        directory, rest = f"{match[1]}/{int(match[2])}/", match[3]
+        page = next((p for p in self.pages if article_dir(p) == directory), None)
         if page is None:
             raise NotFound(path)
         if rest == "index.html":
@@ -270,9 +270,13 @@ class Report:
         """Write the static report (``paths``, default all of them) into ``out``, calling
         ``progress(1)`` after each file; returns (files, bytes)."""
         files = total = 0
+        root = out.resolve()
         for path in [*(self.paths() if paths is None else paths), *ASSETS]:
+            target = out / path
+            if not target.resolve().is_relative_to(root):  # paths are built safe; be sure
+                raise WikimonError(f"refusing to write {path!r}: it is outside {out}")
             data = asset_bytes(path) if path in ASSETS else self.render(path).encode("utf-8")
-            _write(out / path, data)
+            _write(target, data)
             files, total = files + 1, total + len(data)
             if progress is not None:
                 progress(1)

@@ -218,12 +218,22 @@ def wiki_name(name: str) -> str:
     return safe_name(name, fallback="imported")
 
 
+# What a config needs is small; YAML can say a lot in a few bytes (353 bytes of nested
+# aliases expand to gigabytes; 20,000 brackets overflow the stack): limits checked before
+# anything is built.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_DEPTH = 32  # mappings and lists within each other
+MAX_ALIASES = 100  # *name references to &name anchors
+MAX_VALUES = 100_000  # values once aliases are expanded
+
+
 class _Located:
     """The YAML document as Python values, plus the line of every mapping key."""
 
     def __init__(self, path: Path, text: str):
         self.path = path
         try:
+            self._check_size(text)
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
@@ -231,9 +241,41 @@ class _Located:
             problem = getattr(error, "problem", None) or str(error)
             raise ConfigError(f"{path}{line}: not valid YAML: {problem}") from None
         self.lines: dict[KeyPath, int] = {}
+        self.values = 0
         self.value = self._convert(node, ()) if node is not None else {}
 
+    def _check_size(self, text: str) -> None:
+        """Refuse deep nesting and many aliases from the parser's events, before
+        composing (which recurses) or expanding aliases."""
+        depth = aliases = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ConfigError(
+                        f"{self.path}:{line}: nested more than {MAX_DEPTH} levels deep; "
+                        "refused (a config needs a few)"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise ConfigError(
+                        f"{self.path}:{line}: more than {MAX_ALIASES} YAML aliases (*name); "
+                        "refused before expanding any (an alias bomb?)"
+                    )
+
     def _convert(self, node: yaml.Node, key_path: KeyPath) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self._error_at(
+                node.start_mark.line + 1,
+                key_path[:1],
+                f"its YAML aliases expand to more than {MAX_VALUES:,} values; refused (an "
+                "alias bomb?)",
+            )
         self.lines.setdefault(key_path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result = {}
@@ -282,7 +324,14 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         return Config()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: over {MAX_CONFIG_BYTES >> 20} MB; refused (a config is a few lines: "
+                "is this the right file?)"
+            )
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as error:

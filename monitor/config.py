@@ -249,7 +249,7 @@ class _Located:
         composing (which recurses) or expanding aliases."""
         depth = aliases = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else 1
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -325,13 +325,13 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     path = Path(path)
     try:
         with open(path, "rb") as file:
-            data = file.read(MAX_CONFIG_BYTES + 1)
-        if len(data) > MAX_CONFIG_BYTES:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
             raise ConfigError(
                 f"{path}: over {MAX_CONFIG_BYTES >> 20} MB; refused (a config is a few lines: "
                 "is this the right file?)"
             )
-        text = data.decode("utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as error:

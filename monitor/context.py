@@ -6,7 +6,8 @@ import difflib
 import sqlite3
 from pathlib import Path
 
-from storage import Clock, Page, Store, StoreError, system_clock
+from storage import Clock, DamagedDatabase, Page, Store, StoreError, system_clock
+from storage.integrity import diagnose
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
@@ -56,7 +57,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._store = Store(self.db_path, clock=self.clock)
+            self._store = Store(self.db_path, clock=self.clock, check=True)
             if not must_exist:
                 self.sync_config(self._store)
         return self._store
@@ -73,7 +74,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._reader = Store(self.db_path, readonly=True, clock=self.clock)
+            self._reader = Store(self.db_path, readonly=True, clock=self.clock, check=True)
         return self._reader
 
     def bring_up_to_date(self, pages: list[Page] | None = None) -> list[Page]:
@@ -138,6 +139,13 @@ class Context:
                 wiki_config.api_url, self.config.contact, self.config.http
             )
         return self._clients[wiki]
+
+    def damage(self, error: BaseException) -> DamagedDatabase | None:
+        """After a command or job failed with ``error``: the damage of the database, if
+        that is what it is (a command that never opened the database cannot tell)."""
+        if self._store is None and self._reader is None:
+            return error if isinstance(error, DamagedDatabase) else None
+        return diagnose(Path(self.db_path), error)
 
     def close(self) -> None:
         for store in (self._store, self._reader):

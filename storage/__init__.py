@@ -1,5 +1,7 @@
 """wikimon's SQLite store."""
 
+from .errors import StoreError
+from .integrity import DamagedDatabase
 from .models import (
     MAX_REVID,
     TIME_FORMAT,
@@ -23,7 +25,7 @@ from .models import (
     time_problem,
     up_to,
 )
-from .store import RevisionWriter, Store, StoreError
+from .store import RevisionWriter, Store
 
 __all__ = [
     "MAX_REVID",
@@ -32,6 +34,7 @@ __all__ = [
     "Clock",
     "ChangeRecord",
     "ChangeRow",
+    "DamagedDatabase",
     "DigestRow",
     "Page",
     "Revert",

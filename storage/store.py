@@ -19,8 +19,11 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
+import zstandard
 
 from . import codec
+from .errors import StoreError
+from .integrity import DamagedDatabase, empty_file, integrity_check, is_damage
 from .migrations import MigrationError, migrate, pending_migrations
 from .models import (
     Clock,
@@ -71,8 +74,18 @@ def _read_only_file_system(path: Path) -> bool:
         return False
 
 
-class StoreError(Exception):
-    """The database cannot be used: not a wikimon database, unreadable, or damaged."""
+def _refuse_an_empty_file(path: Path) -> None:
+    """SQLite takes a zero-length file for a new, empty database; for wikimon it is a
+    database cut short (a full disk, a bad copy), not to be written over. Another process
+    may have just created it, though, and will write its header within milliseconds."""
+    for _ in range(20):
+        try:
+            if path.stat().st_size or Path(f"{path}-wal").exists():
+                return
+        except FileNotFoundError:
+            return  # a new database
+        time.sleep(0.05)
+    raise empty_file(path)
 
 
 class Store:
@@ -91,13 +104,22 @@ class Store:
         readonly: bool = False,
         busy_timeout: float = 30.0,
         clock: Clock = system_clock,
+        check: bool = False,
     ):
+        """``check``: run SQLite's ``PRAGMA quick_check`` first (milliseconds for a
+        database of tens of MB), so that a damaged file is refused at once with one line
+        rather than failing halfway through a command."""
         self.path = Path(path)
         self.readonly = readonly
         self.clock = clock
+        _refuse_an_empty_file(self.path)
         try:
             self._open(busy_timeout)
+            if check and integrity_check(self.path, "quick_check") != ["ok"]:
+                raise DamagedDatabase(self.path, "SQLite finds its structure broken")
         except sqlite3.DatabaseError as error:
+            if is_damage(error):
+                raise DamagedDatabase(self.path, str(error)) from None
             raise StoreError(f"{self.path}: cannot use this database ({error})") from None
         except MigrationError as error:
             raise StoreError(f"{self.path}: {error}") from None
@@ -483,8 +505,16 @@ class Store:
             current = row[1]
         data: bytes | None = None
         for blob in reversed(chain):
-            data = codec.decompress(blob, data)
+            data = self._decompress(revid, blob, data)
         return data
+
+    def _decompress(self, revid: int, blob: bytes, base: bytes | None) -> bytes:
+        try:
+            return codec.decompress(blob, base)
+        except zstandard.ZstdError as error:
+            raise DamagedDatabase(
+                self.path, f"the text of revision {revid} cannot be decoded ({error})"
+            ) from None
 
     def texts(
         self, page: Page, after: tuple[str, int] | None = None
@@ -507,9 +537,9 @@ class Store:
             if content is None:
                 text = None
             elif base is None:
-                text = codec.decompress(content)
+                text = self._decompress(meta.revid, content, None)
             elif base in recent:
-                text = codec.decompress(content, recent[base])
+                text = self._decompress(meta.revid, content, recent[base])
             else:
                 text = self.text(page, meta.revid)
             if text is not None:

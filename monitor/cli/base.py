@@ -28,18 +28,29 @@ class WikimonGroup(click.Group):
     """Turns WikimonError into one line on stderr and its exit code: no tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # every message on one line, whatever a wiki or a damaged file put in it
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except WikimonError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {escape(str(error))}", err=True)
             ctx.exit(error.exit_code)
         except StoreError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {escape(str(error))}", err=True)
             ctx.exit(1)
-        except sqlite3.OperationalError as error:
+        except Exception as error:
+            # a damaged database fails wherever it is read: say so, not where
+            context = ctx.obj if isinstance(ctx.obj, Context) else None
+            damage = context.damage(error) if context is not None else None
+            if damage is not None:
+                click.echo(f"Error: {escape(str(damage))}", err=True)
+                ctx.exit(1)
+            if not isinstance(error, sqlite3.OperationalError):
+                raise  # a bug: the traceback is what helps
             # locked for longer than the busy timeout, read-only file system, disk full…
-            db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
-            click.echo(f"Error: {db}: {error}", err=True)
+            db = context.db_path if context is not None else "the database"
+            click.echo(f"Error: {db}: {escape(str(error))}", err=True)
             ctx.exit(1)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,220 @@
+"""Is the database file sound? SQLite's own checks (``PRAGMA integrity_check``,
+``quick_check``, ``foreign_key_check``) and wikimon's: every revision's text decodes from its
+delta chain, to the sha1 its source declared, and every revision's time is possible.
+
+`wikimon check` runs them all on demand. When reading fails because the file is damaged,
+:func:`diagnose` turns the failure into one :class:`DamagedDatabase` line that names the file
+and gives ``PRAGMA integrity_check``'s verdict.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import zstandard
+
+from . import codec
+from .errors import StoreError
+from .models import Page, sha1_hex, time_problem
+
+if TYPE_CHECKING:
+    from .store import Store
+
+MAX_FINDINGS = 100  # of PRAGMA integrity_check: enough to see how bad it is
+
+
+class DamagedDatabase(StoreError):
+    """The database file is damaged: SQLite's checks say so, or a stored value cannot be
+    read. ``what`` says what failed; the message adds integrity_check's verdict (run when
+    the message is first asked for: reading failed, now it is worth the time)."""
+
+    def __init__(self, path: Path, what: str, findings: list[str] | None = None):
+        super().__init__(what)
+        self.path, self.what, self._findings = path, what, findings
+
+    @property
+    def findings(self) -> list[str]:
+        if self._findings is None:
+            self._findings = integrity_check(self.path)
+        return self._findings
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} is damaged: {self.what} (PRAGMA integrity_check: "
+            f"{verdict(self.findings)}); `wikimon check` lists what is damaged; restore it "
+            "from a backup"
+        )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection that changes nothing, even on a read-only file system."""
+    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+
+def integrity_check(path: Path, pragma: str = "integrity_check") -> list[str]:
+    """What SQLite's ``PRAGMA integrity_check`` (or ``quick_check``) finds: ``["ok"]`` for a
+    sound file, else up to MAX_FINDINGS problems, each on one line; a file it cannot even
+    check gives why."""
+    if not path.exists():
+        return [f"cannot run it: there is no file {path}"]
+    try:
+        conn = _connect(path)
+        try:
+            rows = conn.execute(f"PRAGMA {pragma}({MAX_FINDINGS})").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [f"cannot run it: {error}"]
+    return [" ".join(str(row[0]).split()) for row in rows]
+
+
+def foreign_key_check(path: Path) -> list[str]:
+    """Rows that refer to a row that is not there (a revision of a missing page…)."""
+    try:
+        conn = _connect(path)
+        try:
+            rows = conn.execute("PRAGMA foreign_key_check").fetchmany(MAX_FINDINGS)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [f"cannot run it: {error}"]
+    return [f"row {row[1]} of {row[0]} refers to a missing row of {row[2]}" for row in rows]
+
+
+def verdict(findings: list[str]) -> str:
+    """integrity_check's findings in a few words: "ok", or how many problems and the first."""
+    if findings == ["ok"]:
+        return "ok"
+    if len(findings) == 1:
+        return findings[0]
+    count = f"{MAX_FINDINGS} or more" if len(findings) >= MAX_FINDINGS else str(len(findings))
+    return f"{count} problems, the first: {findings[0]}"
+
+
+def is_damage(error: BaseException) -> bool:
+    """Is ``error`` what reading a damaged file raises (and not a locked, missing or
+    read-only one, or a full disk)?"""
+    if isinstance(error, DamagedDatabase | zstandard.ZstdError):
+        return True
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    # raised by Python's sqlite3 itself: bytes that are not UTF-8 in a text column
+    return "Could not decode to UTF-8" in str(error)
+
+
+def diagnose(path: Path, error: BaseException) -> DamagedDatabase | None:
+    """After reading ``path`` failed with ``error``: the damage, if the file is damaged
+    (integrity_check finds problems, or the error is one a damaged file causes); None when
+    the file is sound and the error is something else."""
+    if isinstance(error, DamagedDatabase):
+        return error
+    findings = integrity_check(path)
+    if findings == ["ok"] and not is_damage(error):
+        return None
+    what = " ".join(str(error).split()) or type(error).__name__
+    return DamagedDatabase(path, what, findings)
+
+
+def empty_file(path: Path) -> DamagedDatabase:
+    """A wikimon database is never empty: a zero-length file is one cut short."""
+    nothing = ["ok, as an empty file has nothing in it to check"]
+    return DamagedDatabase(path, "the file is empty (0 bytes)", nothing)
+
+
+# -- wikimon's own checks --------------------------------------------------------------------
+
+
+@dataclass
+class RevisionProblem:
+    page: Page
+    revid: int
+    problem: str
+
+
+@dataclass
+class RevisionCheck:
+    """What reading back every stored revision found."""
+
+    pages: int = 0
+    revisions: int = 0
+    texts: int = 0  # revisions with a stored text
+    decoded: int = 0  # of them, decoded from their delta chain
+    sha1s: int = 0  # of those, compared with the sha1 their source declared
+    flagged: int = 0  # known not to match since their import (a damaged export)
+    problems: list[RevisionProblem] = field(default_factory=list)
+
+
+def check_revisions(store: Store, progress: Callable[[int], None] | None = None) -> RevisionCheck:
+    """Decode every stored text through its delta chain (in the order they were stored, so
+    each delta's base was just decoded) and compare it with its sha1; check every
+    revision's time. ``progress(n)`` after each page, n its revisions."""
+    result = RevisionCheck()
+    now = store.clock()
+    for page in store.pages():
+        result.pages += 1
+        decoded: dict[int, bytes] = {}  # the last few texts: the next deltas' bases
+        failed: set[int] = set()  # revisions whose text cannot be decoded
+        count = 0
+        # times and sha1s as bytes: a damaged one is reported, not the end of the check
+        rows = store.conn.execute(
+            "SELECT revid, CAST(timestamp AS BLOB), CAST(sha1 AS BLOB), sha1_mismatch, "
+            "content, delta_base FROM revisions WHERE page = ? ORDER BY id",
+            [page.id],
+        )
+        for revid, raw_time, raw_sha1, flagged, content, base in rows:
+            count += 1
+            problems: list[str] = []
+            timestamp = bytes(raw_time or b"").decode("utf-8", "replace")
+            if why := time_problem(timestamp, now):
+                problems.append(f"its time {timestamp!r} is {why}")
+            if content is not None:
+                result.texts += 1
+                problems += _check_text(store, page, revid, content, base, decoded, failed)
+                result.decoded += revid in decoded
+                sha1 = bytes(raw_sha1).decode("utf-8", "replace") if raw_sha1 else None
+                if revid not in decoded or flagged or sha1 is None:
+                    result.flagged += bool(flagged and revid in decoded)
+                else:
+                    result.sha1s += 1
+                    if sha1_hex(decoded[revid]) != sha1:
+                        problems.append(f"its text no longer matches its sha1 {sha1!r}")
+            result.problems += [RevisionProblem(page, revid, what) for what in problems]
+        result.revisions += count
+        if progress is not None:
+            progress(count)
+    return result
+
+
+def _check_text(
+    store: Store,
+    page: Page,
+    revid: int,
+    content: bytes,
+    base: int | None,
+    decoded: dict[int, bytes],
+    failed: set[int],
+) -> list[str]:
+    """Decode one stored text into ``decoded`` (which keeps the last few), or say why not."""
+    if base is not None and base in failed:
+        failed.add(revid)
+        return [f"its text is a delta on revision {base}, which cannot be decoded"]
+    try:
+        if base is None or base in decoded:
+            text = codec.decompress(content, decoded[base] if base is not None else None)
+        else:  # its base is further back: the whole chain
+            text = store.text(page, revid) or b""
+    except (StoreError, zstandard.ZstdError) as error:
+        failed.add(revid)
+        return [f"its text cannot be decoded ({getattr(error, 'what', error)})"]
+    decoded[revid] = text
+    if len(decoded) > 8:
+        del decoded[next(iter(decoded))]
+    return []

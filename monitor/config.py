@@ -9,12 +9,14 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import yaml
 
+from .addresses import is_address, needs_smtputf8
 from .errors import ConfigError, InvalidTitle
 from .links import PLAIN_NAME, safe_name
 from .sources.titles import normalize_title
@@ -154,6 +156,7 @@ class Config:
     digests: list[DigestConfig] = field(default_factory=lambda: [DEFAULT_DIGEST])
     report_url: str | None = None  # where `wikimon report` pages are published, for links
     log: str | None = None  # the daemon's log file; None: stderr
+    notes: list[str] = field(default_factory=list)  # what a valid setting will do (file:line)
 
     @property
     def default_wiki(self) -> str:
@@ -303,12 +306,16 @@ class _Located:
         return ConfigError(f"{self.path}:{line}: {dotted}: {message}")
 
     def error(self, key_path: KeyPath, message: str) -> ConfigError:
+        return ConfigError(self.where(key_path, message))
+
+    def where(self, key_path: KeyPath, message: str) -> str:
+        """``message`` after file:line: key of the value at ``key_path``."""
         line = self.lines.get(key_path)
         while line is None and key_path:
             key_path = key_path[:-1]
             line = self.lines.get(key_path)
         dotted = ".".join(str(k) for k in key_path) or "(top level)"
-        return ConfigError(f"{self.path}:{line or 1}: {dotted}: {message}")
+        return f"{self.path}:{line or 1}: {dotted}: {message}"
 
 
 KNOWN_TOP_LEVEL = {
@@ -482,7 +489,32 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         config.smtp = _smtp(doc, data["smtp"])
     if "digests" in data:
         config.digests = _digests(doc, data["digests"])
+        config.notes += _recipient_notes(doc, config)
     return config
+
+
+def _recipient_notes(doc: _Located, config: Config) -> list[str]:
+    """What will happen to recipients with letters beyond ASCII before the @."""
+    notes = []
+    for i, digest in enumerate(config.digests):
+        for j, address in enumerate(digest.to):
+            if not needs_smtputf8(address):
+                continue  # a non-ASCII domain is sent in its IDNA form: nothing to say
+            if config.smtp is not None:
+                fate = (
+                    f"it is sent only if {config.smtp.host} offers SMTPUTF8 (else this "
+                    "recipient alone is refused, and told so), and never shown in the To: "
+                    "header, which stays ASCII for the others"
+                )
+            else:
+                fate = "it is not shown in the To: header of the outbox files (ASCII only)"
+            notes.append(
+                doc.where(
+                    ("digests", i, "to", j),
+                    f"{address} has letters beyond ASCII before the @: {fate}",
+                )
+            )
+    return notes
 
 
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$")
@@ -506,23 +538,16 @@ def _seconds(doc: _Located, key_path: KeyPath, value: Any, *, zero: bool = False
     return seconds
 
 
-_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
-
-
-def is_address(value: str) -> bool:
-    """A bare e-mail address such as you@example.org: one line, nothing to inject."""
-    return bool(_ADDRESS.match(value))
-
-
 def _address(doc: _Located, key_path: KeyPath, value: Any, *, display_name: bool = False) -> str:
-    """An e-mail address (with a display name if allowed): one line, nothing to inject."""
+    """An e-mail address (with a display name if allowed): one line, nothing to inject, a
+    domain that IDNA can write in ASCII."""
     from email.utils import parseaddr
 
     if not isinstance(value, str) or re.search(r"[\x00-\x1f\x7f]", value):
         raise doc.error(key_path, "must be an e-mail address on one line")
     name, address = parseaddr(value)
     if (
-        not _ADDRESS.match(address)
+        not is_address(address)
         or (name and not display_name)
         or (not name and address != value.strip().strip("<>"))
     ):
@@ -582,6 +607,12 @@ def _smtp(doc: _Located, smtp: Any) -> SmtpConfig:
     if sender is None:
         sender = user if isinstance(user, str) and "@" in user else f"wikimon@{host}"
     sender = _address(doc, ("smtp", "from"), sender, display_name=True)
+    if needs_smtputf8(parseaddr(sender)[1]):
+        raise doc.error(
+            ("smtp", "from"),
+            f"{sender!r}: the sender's address must be ASCII before the @ (every server "
+            "must accept it)",
+        )
     return SmtpConfig(
         host=host,
         port=port,

@@ -16,7 +16,7 @@ import click
 from storage import TIME_FORMAT, Page, StoreError, system_clock
 
 from .. import __version__
-from ..config import is_address
+from ..addresses import is_address
 from ..context import Context
 from ..errors import WikimonError
 from ..wording import escape, escape_json, plural

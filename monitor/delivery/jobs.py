@@ -259,6 +259,7 @@ class Delivery:
     where: str | None = None  # an outbox file or "SMTP host:port to …"
     error: str | None = None  # not (or not entirely) delivered: why
     gave_up: bool = False  # refused for good: no more tries
+    retrying: bool = False  # not delivered at all (an outage…): tried again later
 
 
 def deliver_pending(
@@ -286,10 +287,11 @@ def deliver_pending(
                     delivery.gave_up = True
                     digest_log.give_up(store, row.id, str(error))
                 else:
+                    delivery.retrying = True
                     digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             except ConfigError as error:  # e.g. the password variable went missing
-                delivery.error = str(error)
+                delivery.error, delivery.retrying = str(error), True
                 digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             problems = [

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import zstandard
 
 from . import codec
 from .errors import StoreError
+from .files import connect_read_only
 from .models import Page, sha1_hex, time_problem
 
 if TYPE_CHECKING:
@@ -51,11 +51,6 @@ class DamagedDatabase(StoreError):
         )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection that changes nothing, even on a read-only file system."""
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
-
-
 def integrity_check(path: Path, pragma: str = "integrity_check") -> list[str]:
     """What SQLite's ``PRAGMA integrity_check`` (or ``quick_check``) finds: ``["ok"]`` for a
     sound file, else up to MAX_FINDINGS problems, each on one line; a file it cannot even
@@ -63,7 +58,7 @@ def integrity_check(path: Path, pragma: str = "integrity_check") -> list[str]:
     if not path.exists():
         return [f"cannot run it: there is no file {path}"]
     try:
-        conn = _connect(path)
+        conn = connect_read_only(path)
         try:
             rows = conn.execute(f"PRAGMA {pragma}({MAX_FINDINGS})").fetchall()
         finally:
@@ -76,7 +71,7 @@ def integrity_check(path: Path, pragma: str = "integrity_check") -> list[str]:
 def foreign_key_check(path: Path) -> list[str]:
     """Rows that refer to a row that is not there (a revision of a missing page…)."""
     try:
-        conn = _connect(path)
+        conn = connect_read_only(path)
         try:
             rows = conn.execute("PRAGMA foreign_key_check").fetchmany(MAX_FINDINGS)
         finally:

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlite_utils
 import zstandard
 
 from . import codec
 from .errors import StoreError
+from .files import connect_read_only
 from .integrity import DamagedDatabase, empty_file, integrity_check, is_damage
 from .migrations import MigrationError, migrate, pending_migrations
 from .models import (
@@ -65,13 +65,6 @@ _WRITES = frozenset(
 
 def _refuse_all_writes(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action in _WRITES else sqlite3.SQLITE_OK
-
-
-def _read_only_file_system(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
 
 
 def _refuse_an_empty_file(path: Path) -> None:
@@ -120,6 +113,11 @@ class Store:
         except sqlite3.DatabaseError as error:
             if is_damage(error):
                 raise DamagedDatabase(self.path, str(error)) from None
+            if getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise StoreError(
+                    f"{self.path}: cannot write to it ({error}); this command writes, the "
+                    "commands that only read (status, changes, show, report…) can read it"
+                ) from None
             raise StoreError(f"{self.path}: cannot use this database ({error})") from None
         except MigrationError as error:
             raise StoreError(f"{self.path}: {error}") from None
@@ -131,12 +129,7 @@ class Store:
             return sqlite3.connect(self.path, isolation_level=None)
         if not self.path.exists():
             raise StoreError(f"{self.path}: no such database")
-        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-        if _read_only_file_system(self.path):
-            # A WAL database on a read-only file system cannot have its -shm file made; and
-            # nothing can change the file there, so it is read as immutable.
-            uri += "&immutable=1"
-        return sqlite3.connect(uri, uri=True, isolation_level=None)
+        return connect_read_only(self.path)
 
     def _open(self, busy_timeout: float) -> None:
         if self.path.is_dir():

@@ -8,6 +8,7 @@ value with a line break.
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import os
 import smtplib
@@ -197,15 +198,18 @@ def write_outbox(outbox: str, name: str, data: bytes) -> Path:
     """Write ``name`` into the outbox directory atomically: a crash leaves the whole file
     or none, and writing it again replaces it (no duplicates)."""
     directory = Path(outbox)
+    target = directory / name
+    partial = directory / f".{name}.partial"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        target = directory / name
-        partial = directory / f".{name}.partial"
         with open(partial, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, target)
     except OSError as error:
+        # a full disk, a file-size limit: no half-written file is left behind
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise DeliveryError(f"cannot write to the outbox {directory}: {error.strerror}") from None
     return target

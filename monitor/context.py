@@ -175,6 +175,9 @@ class Context:
             if wiki is not None or len(wiki_rows) == 1:
                 wanted = key  # say it as that wiki spells it
             pages += store.find_pages(key, row.name)
+        if not pages:
+            # a title stored from an export as MediaWiki would not spell it (two spaces…)
+            pages = store.find_pages(title, wiki)
         if len(pages) == 1:
             return pages[0]
         wikis = sorted({p.wiki for p in pages})

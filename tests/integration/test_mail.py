@@ -4,6 +4,8 @@ the environment, and wiki content that tries to inject markup or headers."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -509,3 +511,16 @@ def test_a_full_outbox_disk_leaves_no_partial_file_and_delivers_later(
     assert written.endswith(".eml") and not written.startswith(".")
     (row,) = [r for r in digest_rows(db_path) if not r["scheduled"]]  # the --since/--until one
     assert row["sent_at"] is not None and row["attempts"] == 2
+
+
+def test_an_outbox_file_names_its_recipients_in_ascii(sample: Sample, run, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    config = write_config(tmp_path / "wikimon.yaml", f"outbox: {outbox}\n")
+    result = digest_to(run, config, UTF8_TO)
+    assert result.exit_code == 0, result.output
+    (written,) = outbox.iterdir()
+    data = written.read_bytes()
+    assert data.isascii()  # no raw UTF-8 in a header, no invalid RFC 2047 word
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert message["To"] == "a@example.org, anna@xn--exmple-cua.org"
+    assert message.defects == []

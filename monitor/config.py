@@ -9,11 +9,14 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from .addresses import is_address, needs_smtputf8
 from .errors import ConfigError, InvalidTitle
+from .links import PLAIN_NAME, safe_name
 from .sources.titles import normalize_title
 
 if TYPE_CHECKING:
@@ -21,7 +24,6 @@ if TYPE_CHECKING:
 
 DEFAULT_DATABASE = "wikimon.db"
 DEFAULT_WIKIS = {"enwiki": "https://en.wikipedia.org/w/api.php"}
-_WIKI_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("articles", 2, "title")
 
@@ -155,6 +157,7 @@ class Config:
     digests: list[DigestConfig] = field(default_factory=lambda: [DEFAULT_DIGEST])
     report_url: str | None = None  # where `wikimon report` pages are published, for links
     log: str | None = None  # the daemon's log file; None: stderr
+    notes: list[str] = field(default_factory=list)  # what a valid setting will do (file:line)
 
     @property
     def default_wiki(self) -> str:
@@ -203,6 +206,31 @@ class Config:
         )
 
 
+WIKI_NAME_RULE = (
+    "wiki names are 1 to 64 letters, digits, '.', '_' or '-', and do not start with '.'"
+)
+
+
+def is_wiki_name(name: str) -> bool:
+    """A name wikimon can use for a wiki: in paths of the report, in --wiki, in the config."""
+    return bool(PLAIN_NAME.fullmatch(name))
+
+
+def wiki_name(name: str) -> str:
+    """``name`` if it is a wiki name, else a slug of it that is one (an export's
+    ``<dbname>`` such as ``../../x`` must not become a path)."""
+    return safe_name(name, fallback="imported")
+
+
+# What a config needs is small; YAML can say a lot in a few bytes (353 bytes of nested
+# aliases expand to gigabytes; 20,000 brackets overflow the stack): limits checked before
+# anything is built.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_DEPTH = 32  # mappings and lists within each other
+MAX_ALIASES = 100  # *name references to &name anchors
+MAX_VALUES = 100_000  # values once aliases are expanded
+
+
 class _Located:
     """The YAML document as Python values, plus the line of every mapping key."""
 
@@ -211,6 +239,7 @@ class _Located:
 
         self.path = path
         try:
+            self._check_size(text)
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
@@ -218,11 +247,45 @@ class _Located:
             problem = getattr(error, "problem", None) or str(error)
             raise ConfigError(f"{path}{line}: not valid YAML: {problem}") from None
         self.lines: dict[KeyPath, int] = {}
+        self.values = 0
         self.value = self._convert(node, ()) if node is not None else {}
+
+    def _check_size(self, text: str) -> None:
+        """Refuse deep nesting and many aliases from the parser's events, before
+        composing (which recurses) or expanding aliases."""
+        import yaml
+
+        depth = aliases = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ConfigError(
+                        f"{self.path}:{line}: nested more than {MAX_DEPTH} levels deep; "
+                        "refused (a config needs a few)"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise ConfigError(
+                        f"{self.path}:{line}: more than {MAX_ALIASES} YAML aliases (*name); "
+                        "refused before expanding any (an alias bomb?)"
+                    )
 
     def _convert(self, node: yaml.Node, key_path: KeyPath) -> Any:
         import yaml
 
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self._error_at(
+                node.start_mark.line + 1,
+                key_path[:1],
+                f"its YAML aliases expand to more than {MAX_VALUES:,} values; refused (an "
+                "alias bomb?)",
+            )
         self.lines.setdefault(key_path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result = {}
@@ -250,12 +313,16 @@ class _Located:
         return ConfigError(f"{self.path}:{line}: {dotted}: {message}")
 
     def error(self, key_path: KeyPath, message: str) -> ConfigError:
+        return ConfigError(self.where(key_path, message))
+
+    def where(self, key_path: KeyPath, message: str) -> str:
+        """``message`` after file:line: key of the value at ``key_path``."""
         line = self.lines.get(key_path)
         while line is None and key_path:
             key_path = key_path[:-1]
             line = self.lines.get(key_path)
         dotted = ".".join(str(k) for k in key_path) or "(top level)"
-        return ConfigError(f"{self.path}:{line or 1}: {dotted}: {message}")
+        return f"{self.path}:{line or 1}: {dotted}: {message}"
 
 
 KNOWN_TOP_LEVEL = {
@@ -271,7 +338,14 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         return Config()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: over {MAX_CONFIG_BYTES >> 20} MB; refused (a config is a few lines: "
+                "is this the right file?)"
+            )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -307,8 +381,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             raise doc.error(("wikis",), "must map a wiki name to its settings (api: URL)")
         config.wikis = {}
         for name, settings in wikis.items():
-            if not isinstance(name, str) or not _WIKI_NAME.match(name):
-                raise doc.error(("wikis", name), "wiki names use letters, digits, '.', '_', '-'")
+            if not isinstance(name, str) or not is_wiki_name(name):
+                raise doc.error(("wikis", name), WIKI_NAME_RULE)
             if not isinstance(settings, dict):
                 raise doc.error(("wikis", name), "must be a mapping with an api: URL")
             for key in settings:
@@ -422,7 +496,32 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         config.smtp = _smtp(doc, data["smtp"])
     if "digests" in data:
         config.digests = _digests(doc, data["digests"])
+        config.notes += _recipient_notes(doc, config)
     return config
+
+
+def _recipient_notes(doc: _Located, config: Config) -> list[str]:
+    """What will happen to recipients with letters beyond ASCII before the @."""
+    notes = []
+    for i, digest in enumerate(config.digests):
+        for j, address in enumerate(digest.to):
+            if not needs_smtputf8(address):
+                continue  # a non-ASCII domain is sent in its IDNA form: nothing to say
+            if config.smtp is not None:
+                fate = (
+                    f"it is sent only if {config.smtp.host} offers SMTPUTF8 (else this "
+                    "recipient alone is refused, and told so), and never shown in the To: "
+                    "header, which stays ASCII for the others"
+                )
+            else:
+                fate = "it is not shown in the To: header of the outbox files (ASCII only)"
+            notes.append(
+                doc.where(
+                    ("digests", i, "to", j),
+                    f"{address} has letters beyond ASCII before the @: {fate}",
+                )
+            )
+    return notes
 
 
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$")
@@ -446,23 +545,16 @@ def _seconds(doc: _Located, key_path: KeyPath, value: Any, *, zero: bool = False
     return seconds
 
 
-_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
-
-
-def is_address(value: str) -> bool:
-    """A bare e-mail address such as you@example.org: one line, nothing to inject."""
-    return bool(_ADDRESS.match(value))
-
-
 def _address(doc: _Located, key_path: KeyPath, value: Any, *, display_name: bool = False) -> str:
-    """An e-mail address (with a display name if allowed): one line, nothing to inject."""
+    """An e-mail address (with a display name if allowed): one line, nothing to inject, a
+    domain that IDNA can write in ASCII."""
     from email.utils import parseaddr
 
     if not isinstance(value, str) or re.search(r"[\x00-\x1f\x7f]", value):
         raise doc.error(key_path, "must be an e-mail address on one line")
     name, address = parseaddr(value)
     if (
-        not _ADDRESS.match(address)
+        not is_address(address)
         or (name and not display_name)
         or (not name and address != value.strip().strip("<>"))
     ):
@@ -522,6 +614,12 @@ def _smtp(doc: _Located, smtp: Any) -> SmtpConfig:
     if sender is None:
         sender = user if isinstance(user, str) and "@" in user else f"wikimon@{host}"
     sender = _address(doc, ("smtp", "from"), sender, display_name=True)
+    if needs_smtputf8(parseaddr(sender)[1]):
+        raise doc.error(
+            ("smtp", "from"),
+            f"{sender!r}: the sender's address must be ASCII before the @ (every server "
+            "must accept it)",
+        )
     return SmtpConfig(
         host=host,
         port=port,
@@ -556,8 +654,10 @@ def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
                     at + (key,), f"unknown key; expected one of {', '.join(DIGEST_KEYS)}"
                 )
         name = item.get("name", "daily" if i == 0 else None)
-        if not isinstance(name, str) or not _WIKI_NAME.match(name):
-            raise doc.error(at + ("name",), "each digest needs a name (letters, digits, . _ -)")
+        if not isinstance(name, str) or not PLAIN_NAME.fullmatch(name):
+            raise doc.error(
+                at + ("name",), "each digest needs a name (letters, digits, . _ -, not first .)"
+            )
         if name in {d.name for d in result}:
             raise doc.error(at + ("name",), f"another digest is already named {name!r}")
         to = item.get("to", [])

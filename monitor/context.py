@@ -7,11 +7,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage import Clock, Page, Store, StoreError, system_clock
+from storage import Clock, DamagedDatabase, Page, Store, StoreError, system_clock
+from storage.integrity import diagnose
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
-from .errors import ConfigError, UnknownTitle, WikimonError
+from .errors import ConfigError, InvalidTitle, UnknownTitle, WikimonError
 from .sources.titles import normalize_title
 
 if TYPE_CHECKING:  # imported where it is used: commands that talk to no wiki start faster
@@ -59,7 +60,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._store = Store(self.db_path, clock=self.clock)
+            self._store = Store(self.db_path, clock=self.clock, check=True)
             if not must_exist:
                 self.sync_config(self._store)
         return self._store
@@ -76,7 +77,7 @@ class Context:
                     f"no database at {self.db_path}: run `wikimon import FILE` or "
                     "`wikimon add TITLE` first (or pass --db PATH)"
                 )
-            self._reader = Store(self.db_path, readonly=True, clock=self.clock)
+            self._reader = Store(self.db_path, readonly=True, clock=self.clock, check=True)
         return self._reader
 
     def bring_up_to_date(self, pages: list[Page] | None = None) -> list[Page]:
@@ -144,6 +145,13 @@ class Context:
             )
         return self._clients[wiki]
 
+    def damage(self, error: BaseException) -> DamagedDatabase | None:
+        """After a command or job failed with ``error``: the damage of the database, if
+        that is what it is (a command that never opened the database cannot tell)."""
+        if self._store is None and self._reader is None:
+            return error if isinstance(error, DamagedDatabase) else None
+        return diagnose(Path(self.db_path), error)
+
     def close(self) -> None:
         for store in (self._store, self._reader):
             if store is not None:
@@ -154,7 +162,15 @@ class Context:
         """A stored page by title, matched by each wiki's title rules (first letter
         case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
         store = self.reader()
-        wanted = normalize_title(title)
+        try:
+            wanted = normalize_title(title)
+        except InvalidTitle:
+            # an export may have stored a title MediaWiki would refuse (a line break…):
+            # it is still found by its exact spelling
+            exact = store.find_pages(title, wiki)
+            if len(exact) == 1:
+                return exact[0]
+            raise
         pages: list[Page] = []
         wiki_rows = store.wikis()
         for row in wiki_rows:
@@ -164,6 +180,9 @@ class Context:
             if wiki is not None or len(wiki_rows) == 1:
                 wanted = key  # say it as that wiki spells it
             pages += store.find_pages(key, row.name)
+        if not pages:
+            # a title stored from an export as MediaWiki would not spell it (two spaces…)
+            pages = store.find_pages(title, wiki)
         if len(pages) == 1:
             return pages[0]
         wikis = sorted({p.wiki for p in pages})

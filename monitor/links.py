@@ -41,18 +41,30 @@ def report_url(base: str | None, page: Page) -> str | None:
     return base + article_path(page) if base else None
 
 
+# A plain name, used as is in paths: no leading dot (so neither "." nor ".."), no "/".
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
+_PLAIN_FIELD = re.compile(r"[a-z0-9_-]{1,60}")  # and one case-insensitive file systems keep apart
+
+
+def safe_name(name: str, plain: re.Pattern[str] = PLAIN_NAME, fallback: str = "x") -> str:
+    """``name`` (from a wiki, an export or the database) as one segment of a path or URL:
+    as is when ``plain`` matches all of it; otherwise a short slug and a hash, so that it
+    can never climb out of a directory, is short enough for any file system and stays
+    distinct from every other name."""
+    if plain.fullmatch(name):
+        return name
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:40] or fallback
+    return f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:10]}"
+
+
 def article_dir(page: Page) -> str:
-    return f"{quote(page.wiki)}/{int(page.page_id)}/"
+    """The wiki's name comes from the config or from an export: a safe segment either way."""
+    return f"{safe_name(page.wiki)}/{int(page.page_id)}/"
 
 
 def field_file(name: str) -> str:
-    """The file name of a field's page. Field names come from wiki text: a plain name is
-    used as is; any other gets a short slug and a hash, so that it is safe in a path and
-    a URL, short enough for any file system, and distinct even where case is not."""
-    if re.fullmatch(r"[a-z0-9_-]{1,60}", name):
-        return f"{name}.html"
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:40] or "field"
-    return f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:10]}.html"
+    """The file name of a field's page (field names come from wiki text)."""
+    return f"{safe_name(name, _PLAIN_FIELD, 'field')}.html"
 
 
 def field_path(page: Page, name: str) -> str:

@@ -44,14 +44,48 @@ def describe(change: ChangeRecord) -> str:
     return f"{change.old} → {change.new}"
 
 
+# What text from a wiki must not carry into a line of output as it is: characters that end
+# a line or start another, or drive a terminal (C0 and C1 controls: CR, LF, ESC, CSI…, DEL,
+# the Unicode line and paragraph separators), and those that reorder a line (bidi controls:
+# an RLO makes "1259801105" read "5011089521").
+_C0 = "\x00-\x1f"
+_LINE_BREAKERS = _C0 + "\x7f-\x9f\u2028\u2029"
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c"
+_UNSAFE = re.compile(f"[{_LINE_BREAKERS}{_BIDI}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_LINE_BREAKERS[len(_C0) :]}{_BIDI}]")  # json escapes C0
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape(text: str, width: int | None = None) -> str:
+    """Text from a wiki (a title, a field, a user name, a comment, a value) for one line of
+    terminal output: each character in _UNSAFE becomes a visible escape (\\n, \\r, \\t,
+    \\x1b, \\u202e), everything else is shown as stored. The one escaping of the CLI;
+    ``width`` cuts the text (before escaping) with an ellipsis."""
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape_json(text: str) -> str:
+    """JSON text (json.dumps, ensure_ascii off) with the characters of _UNSAFE that JSON
+    leaves raw written as JSON escapes (\\u2028, \\u202e): the same value, safe to print."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+
+
 def one_line(text: str, width: int = 200) -> str:
     """Control characters (CR, LF, tabs…) and line/paragraph separators become spaces:
-    nothing from the wiki can start a new header or fake a line."""
-    text = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]", " ", text).split())
+    nothing from the wiki can start a new header or fake a line (mail headers, digests)."""
+    text = " ".join(re.sub(f"[{_LINE_BREAKERS}]", " ", text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
 
 
 def isolate(text: str | None) -> str:

@@ -1,6 +1,7 @@
 """wikimon's SQLite store."""
 
 from .errors import StoreError
+from .integrity import DamagedDatabase
 from .models import (
     MAX_REVID,
     TIME_FORMAT,
@@ -22,6 +23,7 @@ from .models import (
     sha1_base36_to_hex,
     sha1_hex,
     system_clock,
+    time_problem,
     up_to,
 )
 from .store import Store
@@ -35,6 +37,7 @@ __all__ = [
     "Clock",
     "ChangeRecord",
     "ChangeRow",
+    "DamagedDatabase",
     "DigestRow",
     "Page",
     "Revert",
@@ -51,5 +54,6 @@ __all__ = [
     "sha1_base36_to_hex",
     "sha1_hex",
     "system_clock",
+    "time_problem",
     "up_to",
 ]

@@ -119,9 +119,21 @@ def _compress_middle(middle: bytes, dictionary: bytes) -> bytes:
     return bytes(compressor.compress(middle))
 
 
+class CorruptText(ValueError):
+    """A stored text that cannot be decoded: its bytes were damaged."""
+
+
 def decompress(blob: bytes, base: bytes | None = None) -> bytes:
-    """Inverse of :func:`compress` (``base`` must be the same bytes used to compress)."""
+    """Inverse of :func:`compress` (``base`` must be the same bytes used to compress);
+    raises :class:`CorruptText` when ``blob`` is damaged."""
     zstd = _zstd()
+    try:
+        return _decompress(zstd, blob, base)
+    except (zstd.ZstdError, IndexError) as error:  # IndexError: a varint cut short
+        raise CorruptText(str(error) or "cut short") from None
+
+
+def _decompress(zstd: ModuleType, blob: bytes, base: bytes | None) -> bytes:
     if base is None:
         return bytes(zstd.ZstdDecompressor().decompress(blob))
     method = blob[0]
@@ -130,6 +142,8 @@ def decompress(blob: bytes, base: bytes | None = None) -> bytes:
     prefix, at = _read_varint(blob, 1)
     replaced, at = _read_varint(blob, at)
     suffix = len(base) - prefix - replaced
+    if suffix < 0:
+        raise CorruptText(f"it replaces {replaced:,} bytes of a {len(base):,}-byte base")
     middle = blob[at:]
     if method != _RAW:
         dictionary = base if method == _ZSTD else _window(base, prefix, suffix)

@@ -1,4 +1,6 @@
-"""The store's own error."""
+"""What the store raises."""
+
+from __future__ import annotations
 
 
 class StoreError(Exception):

@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how times are stored: ISO 8601, UTC, to the second
@@ -38,6 +38,29 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(moment: str) -> datetime:
     return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+_TIME_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+EARLIEST_TIME = "1995-01-01T00:00:00Z"  # no wiki is older (WikiWikiWeb went online in 1995)
+FUTURE_SLACK = timedelta(days=1)  # clocks differ; a day ahead of ours is impossible
+
+
+def time_problem(moment: str, now: datetime | None = None) -> str | None:
+    """Why ``moment`` cannot be when a revision was saved, or None when it can: it must be
+    YYYY-MM-DDThh:mm:ssZ, a real time (no 30 February, 24:00 or leap second), not before
+    the first wiki and, given ``now``, not more than a day after it. The one rule for
+    times from exports, from the API and from the database."""
+    if not _TIME_SHAPE.fullmatch(moment):
+        return "not a time written YYYY-MM-DDThh:mm:ssZ"
+    try:
+        when = parse_time(moment)
+    except ValueError:  # "day is out of range for month", "hour must be in 0..23"…
+        return "not a real date and time"
+    if moment < EARLIEST_TIME:
+        return f"before {EARLIEST_TIME[:4]}, when the first wiki went online"
+    if now is not None and when > now + FUTURE_SLACK:
+        return f"in the future (it is {format_time(now)} now)"
+    return None
 
 
 @dataclass

@@ -8,6 +8,7 @@ insertion order stays decodable.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -16,10 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from . import codec
 from .errors import StoreError
+from .files import connect_read_only
+from .integrity import DamagedDatabase, empty_file, integrity_check, is_damage
 from .migrations import MigrationError, migrate, pending_migrations
 from .models import (
     Clock,
@@ -31,6 +33,7 @@ from .models import (
     format_time,
     sha1_from_column,
     system_clock,
+    time_problem,
 )
 from .texts import REVISION_FIELDS, REVISION_FLAGS, RevisionWriter, TextCache
 
@@ -61,11 +64,18 @@ def _refuse_all_writes(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action in _WRITES else sqlite3.SQLITE_OK
 
 
-def _read_only_file_system(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+def _refuse_an_empty_file(path: Path) -> None:
+    """SQLite takes a zero-length file for a new, empty database; for wikimon it is a
+    database cut short (a full disk, a bad copy), not to be written over. Another process
+    may have just created it, though, and will write its header within milliseconds."""
+    for _ in range(20):
+        try:
+            if path.stat().st_size or Path(f"{path}-wal").exists():
+                return
+        except FileNotFoundError:
+            return  # a new database
+        time.sleep(0.05)
+    raise empty_file(path)
 
 
 class Store:
@@ -84,15 +94,29 @@ class Store:
         readonly: bool = False,
         busy_timeout: float = 30.0,
         clock: Clock = system_clock,
+        check: bool = False,
     ):
+        """``check``: run SQLite's ``PRAGMA quick_check`` first (milliseconds for a
+        database of tens of MB), so that a damaged file is refused at once with one line
+        rather than failing halfway through a command."""
         self.path = Path(path)
         self.readonly = readonly
         self.clock = clock
         # Decoded texts, by (page, revid): stored texts never change, so it never goes stale.
         self._texts = TextCache(TEXT_CACHE_BYTES)
+        _refuse_an_empty_file(self.path)
         try:
             self._open(busy_timeout)
+            if check and integrity_check(self.path, "quick_check") != ["ok"]:
+                raise DamagedDatabase(self.path, "SQLite finds its structure broken")
         except sqlite3.DatabaseError as error:
+            if is_damage(error):
+                raise DamagedDatabase(self.path, str(error)) from None
+            if getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise StoreError(
+                    f"{self.path}: cannot write to it ({error}); this command writes, the "
+                    "commands that only read (status, changes, show, report…) can read it"
+                ) from None
             raise StoreError(f"{self.path}: cannot use this database ({error})") from None
         except MigrationError as error:
             raise StoreError(f"{self.path}: {error}") from None
@@ -104,12 +128,7 @@ class Store:
             return sqlite3.connect(self.path, isolation_level=None)
         if not self.path.exists():
             raise StoreError(f"{self.path}: no such database")
-        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-        if _read_only_file_system(self.path):
-            # A WAL database on a read-only file system cannot have its -shm file made; and
-            # nothing can change the file there, so it is read as immutable.
-            uri += "&immutable=1"
-        return sqlite3.connect(uri, uri=True, isolation_level=None)
+        return connect_read_only(self.path)
 
     def _open(self, busy_timeout: float) -> None:
         if self.path.is_dir():
@@ -342,6 +361,22 @@ class Store:
         """Revision metadata, oldest first."""
         return self._revision_rows("page = ? ORDER BY timestamp, revid", [page.id])
 
+    def revision_sha1s(self, page: Page, revids: list[int]) -> dict[int, str]:
+        """The sha1 (declared, else computed) of those of ``revids`` stored with text."""
+        found: dict[int, str] = {}
+        for start in range(0, len(revids), 500):
+            chunk = revids[start : start + 500]
+            found.update(
+                (row[0], sha1)
+                for row in self.conn.execute(
+                    f"SELECT revid, sha1 FROM revisions WHERE page = ? AND content IS NOT NULL "
+                    f"AND revid IN ({', '.join('?' * len(chunk))})",
+                    [page.id, *chunk],
+                )
+                if (sha1 := sha1_from_column(row[1])) is not None
+            )
+        return found
+
     def revision(self, page: Page, revid: int) -> RevisionRow | None:
         return next(self._revision_rows("page = ? AND revid = ?", [page.id, revid]), None)
 
@@ -394,14 +429,26 @@ class Store:
             )
         )
 
+    def plausible(self, moment: str) -> bool:
+        """Can ``moment`` be when a revision was saved (see :func:`time_problem`)? A row of a
+        database written before wikimon checked times may hold anything."""
+        return time_problem(moment, self.clock()) is None
+
     def known_until(self) -> str | None:
         """The newest moment the database knows of the wikis: the newest stored revision or
-        the last poll, whichever is later (None: nothing stored)."""
-        row = self.conn.execute(
-            "SELECT MAX(t) FROM (SELECT MAX(timestamp) AS t FROM revisions "
-            "UNION ALL SELECT MAX(last_poll) FROM sync_state)"
-        ).fetchone()
-        return row[0] if row else None
+        the last poll, whichever is later (None: nothing stored). Impossible times (a
+        9999-99-99 from an old database) are passed over."""
+        newest: list[str] = []
+        for (page_id,) in self.conn.execute("SELECT id FROM pages").fetchall():
+            times = self.conn.execute(
+                "SELECT timestamp FROM revisions WHERE page = ? "
+                "ORDER BY timestamp DESC, revid DESC",
+                [page_id],
+            )
+            newest += itertools.islice((t for (t,) in times if self.plausible(t)), 1)
+        polls = self.conn.execute("SELECT last_poll FROM sync_state WHERE last_poll IS NOT NULL")
+        newest += [t for (t,) in polls if self.plausible(t)]
+        return max(newest, default=None)
 
     def history_signature(self, page: Page) -> tuple[object, ...]:
         """What a history of the page is built from (its revisions, its change log's
@@ -468,10 +515,18 @@ class Store:
             current = following
         for blob in reversed(chain):
             if blob is not None:
-                data = codec.decompress(blob, data)
+                data = self._decompress(revid, blob, data)
         assert data is not None  # the chain starts at a keyframe or at a decoded text
         self._texts.put((page.id, revid), data)
         return data
+
+    def _decompress(self, revid: int, blob: bytes, base: bytes | None) -> bytes:
+        try:
+            return codec.decompress(blob, base)
+        except codec.CorruptText as error:
+            raise DamagedDatabase(
+                self.path, f"the text of revision {revid} cannot be decoded ({error})"
+            ) from None
 
     def texts(
         self, page: Page, after: tuple[str, int] | None = None
@@ -499,9 +554,9 @@ class Store:
                 if same_as is not None:
                     text = self._texts.get((page.id, same_as))
                 elif delta_base is None:
-                    text = codec.decompress(content)
+                    text = self._decompress(meta.revid, content, None)
                 elif (base := self._texts.get((page.id, delta_base))) is not None:
-                    text = codec.decompress(content, base)
+                    text = self._decompress(meta.revid, content, base)
                 if text is None:
                     text = self.text(page, meta.revid)  # its base was not read just before
                 else:

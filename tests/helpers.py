@@ -3,6 +3,7 @@ are in conftest.py files)."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -81,3 +82,18 @@ def change_log(db: Path) -> list[ChangeRow]:
         return changelog.changes(store, page)
     finally:
         store.close()
+
+
+def spoil(db: Path, seed: int = 12) -> None:
+    """Damage a database as a failing disk or a stray write would: random bytes over its
+    pages from the second to a third of the file. The first page (the header and the
+    schema) is left, so SQLite still opens the file and finds the damage as it reads."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
+    conn.close()
+    data = db.read_bytes()
+    page_size = int.from_bytes(data[16:18], "big") or 65536
+    length = max(page_size, len(data) // 3 - page_size)
+    with open(db, "r+b") as file:
+        file.seek(page_size)
+        file.write(random.Random(seed).randbytes(length))

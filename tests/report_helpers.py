@@ -590,9 +590,11 @@ def raw_request(port: int, request: str) -> tuple[str, dict[str, str], bytes]:
     return status, headers, body
 
 
-def start_server(wikimon_process: Callable, db: Path) -> tuple[subprocess.Popen, str]:
-    """`wikimon serve --port 0` on ``db``, and the URL it prints."""
-    proc = wikimon_process("--db", str(db), "serve", "--port", "0")
+def start_server(
+    wikimon_process: Callable, db: Path, *options: str
+) -> tuple[subprocess.Popen, str]:
+    """`wikimon serve --port 0 [OPTIONS]` on ``db``, and the URL it prints."""
+    proc = wikimon_process("--db", str(db), "serve", "--port", "0", *options)
     lines: queue.Queue[bytes] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
     reader.start()
@@ -606,8 +608,8 @@ def start_server(wikimon_process: Callable, db: Path) -> tuple[subprocess.Popen,
     return proc, match[0]
 
 
-def stop_server(proc: subprocess.Popen) -> None:
-    """Ctrl-C: it stops, cleanly and soon."""
+def stop_server(proc: subprocess.Popen) -> str:
+    """Ctrl-C: it stops, cleanly and soon. What it logged (stderr)."""
     assert proc.poll() is None, "serve stopped by itself"
     proc.send_signal(signal.SIGINT)
     try:
@@ -617,6 +619,7 @@ def stop_server(proc: subprocess.Popen) -> None:
     stderr = proc.stderr.read().decode("utf-8", "replace")
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
+    return stderr
 
 
 SECOND = "Second article"

@@ -16,10 +16,10 @@ import click
 from storage import TIME_FORMAT, Page, StoreError, system_clock
 
 from .. import __version__
-from ..config import is_address
+from ..addresses import is_address
 from ..context import Context
 from ..errors import WikimonError
-from ..wording import plural
+from ..wording import escape, escape_json, plural
 
 F = TypeVar("F", bound=Callable[..., Any])  # a command's function, as click decorates it
 
@@ -28,18 +28,29 @@ class WikimonGroup(click.Group):
     """Turns WikimonError into one line on stderr and its exit code: no tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # every message on one line, whatever a wiki or a damaged file put in it
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except WikimonError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {escape(str(error))}", err=True)
             ctx.exit(error.exit_code)
         except StoreError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {escape(str(error))}", err=True)
             ctx.exit(1)
-        except sqlite3.OperationalError as error:
+        except Exception as error:
+            # a damaged database fails wherever it is read: say so, not where
+            context = ctx.obj if isinstance(ctx.obj, Context) else None
+            damage = context.damage(error) if context is not None else None
+            if damage is not None:
+                click.echo(f"Error: {escape(str(damage))}", err=True)
+                ctx.exit(1)
+            if not isinstance(error, sqlite3.OperationalError):
+                raise  # a bug: the traceback is what helps
             # locked for longer than the busy timeout, read-only file system, disk full…
-            db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
-            click.echo(f"Error: {db}: {error}", err=True)
+            db = context.db_path if context is not None else "the database"
+            click.echo(f"Error: {db}: {escape(str(error))}", err=True)
             ctx.exit(1)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -106,11 +117,13 @@ def checked_address(value: str) -> str:
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """Wiki text as JSON escapes it, and the separators and bidi controls too."""
+    click.echo(escape_json(json.dumps(value, ensure_ascii=False, indent=2)))
 
 
 def print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [[str(c) if c is not None else "" for c in row] for row in rows]
+    """Aligned columns; every cell escaped (a title with a line break stays in its row)."""
+    cells = [[escape(str(c)) if c is not None else "" for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [headers] + cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -11,6 +11,7 @@ import click
 
 from storage import format_time
 
+from ..config import Config
 from ..context import Context
 from ..errors import WikimonError
 from ..wording import plural
@@ -30,7 +31,15 @@ def run(context: Context) -> None:
     from ..delivery.daemon import Daemon, configure_logging  # APScheduler: here only
 
     configure_logging(config, logging.getLogger().level <= logging.INFO)
+    for note in config.notes:
+        logging.getLogger("wikimon").warning("%s", note)
     sys.exit(Daemon(config, context.config_path, context.db_path).run())
+
+
+def say_notes(config: Config) -> None:
+    """What the config will do that its author may not expect (file:line: key: …)."""
+    for note in config.notes:
+        click.echo(f"Note: {note}", err=True)
 
 
 @cli.command()
@@ -63,6 +72,7 @@ def digest(
     config = context.config
     if config.smtp is not None and not dry_run:
         config.smtp.password()  # an unset password variable is a config error, not an outage
+    say_notes(config)
     digests = [config.digest(name) for name in names] if names else config.digests
     to = [checked_address(a) for a in recipients] or None
     start, end = parse_date(since), parse_date(until)
@@ -105,7 +115,7 @@ def digest(
             count = f"{plural(articles, 'article')}, " if articles is not None else ""
             click.echo(f"{label}: {count}delivered to {delivery.where}")
         if delivery.error:
-            retry = "" if delivery.gave_up else " (will retry)"
+            retry = " (will retry)" if delivery.retrying else ""
             click.echo(f"Error: {label}: {delivery.error}{retry}", err=True)
             failed = True
     if failed:
@@ -124,6 +134,7 @@ def test_email(context: Context, address: str) -> None:
 
     context.store()
     config = context.config
+    say_notes(config)
     now = context.clock()
     week_ago = format_time(now - timedelta(days=7))
     # a quiet week still gets a message: the empty digest

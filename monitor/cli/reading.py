@@ -14,7 +14,7 @@ from storage import changes as changelog
 
 from ..context import Context
 from ..errors import WikimonError
-from ..wording import describe, one_line, plural
+from ..wording import describe, escape, plural
 from .base import (
     cli,
     echo_json,
@@ -97,7 +97,7 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
         )
         user = "(hidden)" if row.userhidden else row.user or ""
         comment = "(hidden)" if row.commenthidden else row.comment or ""
-        rows.append([row.revid, row.timestamp, flags, row.size, user, one_line(comment, 60)])
+        rows.append([row.revid, row.timestamp, flags, row.size, user, escape(comment, 60)])
     print_table(["revid", "timestamp", "flags", "size", "user", "comment"], rows)
 
 
@@ -175,8 +175,8 @@ def _change_line(row: ChangeRow) -> str:
         marks.append(f"reverted by {row.reverted_by}")
     user = row.user if row.user is not None else "(hidden)"
     return (
-        f"{row.timestamp}  {row.revid}  {one_line(user, 20)}  {one_line(row.field)}  "
-        f"{one_line(describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
+        f"{escape(row.timestamp)}  {row.revid}  {escape(user, 20)}  {escape(row.field)}  "
+        f"{escape(describe(row), 90)}" + (f"  [{'; '.join(marks)}]" if marks else "")
     )
 
 
@@ -208,16 +208,16 @@ def show(context: Context, title: str, at: str | None, wiki: str | None, as_json
         )
         return
     click.echo(
-        f"{page.title} — {facts.infobox or 'no infobox'}, as of revision {meta.revid} "
-        f"({meta.timestamp})"
+        f"{escape(page.title)} — {escape(facts.infobox or 'no infobox')}, as of revision "
+        f"{meta.revid} ({escape(meta.timestamp)})"
     )
     for name, fact in facts.fields.items():
         if len(fact.items) > 1:
-            click.echo(f"{name}:")
+            click.echo(f"{escape(name)}:")
             for item in fact.items:
-                click.echo(f"  • {item.text}")
+                click.echo(f"  • {escape(item.text)}")
         else:
-            click.echo(f"{name}: {fact.value}")
+            click.echo(f"{escape(name)}: {escape(fact.value)}")
 
 
 def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[RevisionRow, bytes]:
@@ -270,7 +270,7 @@ def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
     if not records:
         click.echo("No change in the infobox facts.")
     for record in records:
-        click.echo(f"{record.field}  {record.kind}  {describe(record)}")
+        click.echo(f"{escape(record.field)}  {record.kind}  {escape(describe(record))}")
 
 
 @cli.command()

@@ -10,6 +10,7 @@ import click
 
 from ..context import Context
 from ..errors import WikimonError
+from ..report import DEFAULT_TIMEOUT
 from ..wording import plural
 from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
@@ -59,16 +60,20 @@ def report(
 @cli.command()
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port on 127.0.0.1 (0: any free port).")  # fmt: skip
+@click.option("--timeout", default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=0.1), help="How long a client has to send its "
+              "request, and for each read and write, before it is disconnected.")  # fmt: skip
 @pass_context
-def serve(context: Context, port: int) -> None:
+def serve(context: Context, port: int, timeout: float) -> None:
     """Serve the history report live from the database on 127.0.0.1, until Ctrl-C: new
-    revisions appear without regenerating anything."""
+    revisions appear without regenerating anything. Each connection is served by a thread
+    of its own, with a time limit."""
     note_lagging(context.bring_up_to_date())
     context.close()
     from ..report.serve import make_report_server
 
     try:
-        server = make_report_server(context.db_path, context.config, port)
+        server = make_report_server(context.db_path, context.config, port, timeout=timeout)
     except OSError as error:
         raise WikimonError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
     click.echo(f"Serving the report on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..config import WIKI_NAME_RULE, is_wiki_name
 from ..context import Context
 from ..errors import InvalidTitle, UnknownTitle, WikimonError
 from ..sources.titles import normalize_title
@@ -288,6 +289,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
     Streams the file; already stored revisions are skipped, so importing a file twice, or
     again after an interruption, adds only what is missing.
     """
+    if wiki is not None and not is_wiki_name(wiki):
+        raise click.BadParameter(WIKI_NAME_RULE, param_hint="--wiki")
     from ..sources.importer import import_dump
 
     store = context.store()
@@ -309,8 +312,8 @@ def import_(context: Context, files: tuple[str, ...], wiki: str | None) -> None:
                 position[0] = done
 
             result = import_dump(store, context.config, path, wiki, progress)
-        for problem in result.problems:
-            click.echo(f"Warning: {problem}", err=True)
+        for problem in result.problems:  # Error: something was left out; Warning: not
+            click.echo(f"{'Error' if problem.lost else 'Warning'}: {problem.message}", err=True)
         click.echo(
             f"{path}: {plural(result.added, 'revision')} added, {result.skipped} already stored, "
             f"{plural(result.pages, 'page')}" + (f" ({result.wiki})" if result.wiki else "")

@@ -93,6 +93,11 @@ class Daemon:
                 job(context)
             except WikimonError as error:
                 log.error("%s", error)
+            except Exception as error:
+                damage = context.damage(error)  # a damaged database: one line per job
+                if damage is None:
+                    raise
+                log.error("%s", damage)
             finally:
                 context.close()
 

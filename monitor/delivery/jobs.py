@@ -183,7 +183,9 @@ def poll_horizon(context: Context, pages: list[Page]) -> str | None:
         last_poll = store.sync_state(page).last_poll
         if last_poll:
             limits.append(format_time(parse_time(last_poll) - HORIZON_MARGIN))
-        elif (latest := store.latest_revision(page)) is not None:
+        elif (latest := store.latest_revision(page)) is not None and store.plausible(
+            latest.timestamp
+        ):
             limits.append(format_time(parse_time(latest.timestamp) + timedelta(seconds=1)))
     return min(limits) if limits else None
 
@@ -298,6 +300,7 @@ class Delivery:
     where: str | None = None  # an outbox file or "SMTP host:port to …"
     error: str | None = None  # not (or not entirely) delivered: why
     gave_up: bool = False  # refused for good: no more tries
+    retrying: bool = False  # not delivered at all (an outage…): tried again later
 
 
 def deliver_pending(
@@ -325,10 +328,11 @@ def deliver_pending(
                     delivery.gave_up = True
                     digest_log.give_up(store, row.id, str(error))
                 else:
+                    delivery.retrying = True
                     digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             except ConfigError as error:  # e.g. the password variable went missing
-                delivery.error = str(error)
+                delivery.error, delivery.retrying = str(error), True
                 digest_log.mark_failed(store, row.id, str(error), retry_at)
                 continue
             problems = [

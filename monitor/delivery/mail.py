@@ -8,6 +8,7 @@ value with a line break.
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import os
 import smtplib
@@ -18,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from ..addresses import ascii_address
 from ..config import Config, SmtpConfig
 from ..errors import WikimonError
 from ..templating import environment
@@ -64,7 +66,10 @@ def compose(
     message["Subject"] = one_line(subject_prefix + digest.subject(), 200)
     message["From"] = sender(config)
     if recipients:
-        message["To"] = ", ".join(recipients)
+        # ASCII for every server: IDNA domains; an address that needs SMTPUTF8 (letters
+        # beyond ASCII before the @) has no ASCII form and gets the message unnamed
+        shown = [a for a in map(ascii_address, recipients) if a is not None]
+        message["To"] = ", ".join(shown) if shown else "undisclosed-recipients:;"
     message["Date"] = formatdate(usegmt=True)
     domain = parseaddr(message["From"])[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(f"wikimon.{digest.name or 'adhoc'}", domain=domain)
@@ -88,10 +93,16 @@ def send_smtp(
 ) -> SmtpResult:
     """Hand a message to the SMTP server. DeliveryError says which server and why, and
     whether trying again can help (``permanent``: a 5xx for the message or for every
-    recipient)."""
+    recipient).
+
+    Internationalised addresses go as they are when the server offers SMTPUTF8; otherwise
+    a domain goes in its IDNA form, and an address with letters beyond ASCII before the @
+    is refused for good, alone (the others still get the message)."""
     where = f"SMTP server {smtp.host}:{smtp.port}"
     password = smtp.password() if smtp.user else None  # a missing variable: ConfigError
     client: smtplib.SMTP | None = None
+    result = SmtpResult()
+    envelope: dict[str, str] = {}  # the address given to the server -> the recipient
     try:
         context = ssl.create_default_context()
         if smtp.tls == "ssl":
@@ -102,11 +113,24 @@ def send_smtp(
             client.starttls(context=context)
         if smtp.user:
             client.login(smtp.user, password or "")
-        refused = client.sendmail(parseaddr(sender_address)[1], recipients, data)
+        client.ehlo_or_helo_if_needed()
+        envelope = _envelope(recipients, client.has_extn("smtputf8"), where, result)
+        options = ["SMTPUTF8"] if any(not a.isascii() for a in envelope) else []
+        refused = client.sendmail(
+            ascii_address(parseaddr(sender_address)[1]) or "",
+            list(envelope),
+            data,
+            mail_options=options,
+        )
+        refused = {envelope[to]: reply for to, reply in refused.items()}
     except smtplib.SMTPAuthenticationError as error:
         raise DeliveryError(f"{where} refused the login of {smtp.user}: {_reply(error)}") from None
     except smtplib.SMTPRecipientsRefused as error:
-        replies = {to: _reply_of(code, text) for to, (code, text) in error.recipients.items()}
+        replies = {
+            envelope.get(to, to): _reply_of(code, text)
+            for to, (code, text) in error.recipients.items()
+        }
+        replies.update(result.refused)
         raise DeliveryError(
             f"{where} refused every recipient: "
             + "; ".join(f"{to}: {reply}" for to, reply in replies.items()),
@@ -121,13 +145,36 @@ def send_smtp(
     finally:
         if client is not None:
             _quit(client)
-    result = SmtpResult()
     for to, (code, text) in refused.items():
         if code < 500:
             result.retry.append(to)
         else:
             result.refused[to] = _reply_of(code, text)
     return result
+
+
+def _envelope(
+    recipients: list[str], smtputf8: bool, where: str, result: SmtpResult
+) -> dict[str, str]:
+    """The addresses to give the server (each mapped to the recipient it stands for);
+    those it cannot take are refused in ``result``. None left: a DeliveryError."""
+    envelope: dict[str, str] = {}
+    for to in recipients:
+        spelled = to if smtputf8 else ascii_address(to)
+        if spelled is None:
+            result.refused[to] = (
+                f"not sent: the {where} does not offer SMTPUTF8, which an address with "
+                "letters beyond ASCII before the @ needs"
+            )
+        else:
+            envelope[spelled] = to
+    if not envelope:
+        raise DeliveryError(
+            f"{where} does not offer SMTPUTF8, which every recipient needs (letters beyond "
+            f"ASCII before the @): {', '.join(recipients)}",
+            permanent=True,
+        )
+    return envelope
 
 
 def _quit(client: smtplib.SMTP) -> None:
@@ -151,15 +198,18 @@ def write_outbox(outbox: str, name: str, data: bytes) -> Path:
     """Write ``name`` into the outbox directory atomically: a crash leaves the whole file
     or none, and writing it again replaces it (no duplicates)."""
     directory = Path(outbox)
+    target = directory / name
+    partial = directory / f".{name}.partial"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        target = directory / name
-        partial = directory / f".{name}.partial"
         with open(partial, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, target)
     except OSError as error:
+        # a full disk, a file-size limit: no half-written file is left behind
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise DeliveryError(f"cannot write to the outbox {directory}: {error.strerror}") from None
     return target

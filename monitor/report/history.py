@@ -212,6 +212,8 @@ def load_history(store: Store, page: Page, infobox: str | None = None) -> Articl
     previous: dict[str, FieldFacts] = {}
     name = None
     for meta, text in store.texts(page):
+        if not store.plausible(meta.timestamp):
+            continue  # an impossible time (an old database): `wikimon check` names it
         revision = _revision(meta, text is not None, reverted_by, reverts_to)
         revisions.append(revision)
         if text is None:

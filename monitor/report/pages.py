@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from storage import TIME_FORMAT, ArticleActivity, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
@@ -43,7 +42,7 @@ from .charts import Point, Series, line_chart, presence_chart, sparkline
 from .history import ArticleHistory, Revision, load_history
 
 ASSETS = ("report.css", "report.js")
-_ARTICLE = re.compile(r"^([A-Za-z0-9_.%-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits
+_ARTICLE = re.compile(r"^([A-Za-z0-9_.-]+)/([0-9]{1,18})/(.+)$")  # a page id fits 63 bits
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")  # ?at=
 
 
@@ -288,8 +287,8 @@ class Report:
         match = _ARTICLE.match(path)
         if not match:
             raise NotFound(path)
-        wiki, page_id, rest = unquote(match[1]), int(match[2]), match[3]
-        page = next((p for p in self.pages if p.wiki == wiki and p.page_id == page_id), None)
+        directory, rest = f"{match[1]}/{int(match[2])}/", match[3]
+        page = next((p for p in self.pages if article_dir(p) == directory), None)
         if page is None:
             raise NotFound(path)
         if rest == "index.html":

@@ -4,23 +4,37 @@ The same pages as the static report (the same paths, so links work the same), pl
 ``?at=DATE|REVID`` on an article's ``as-of/index.html`` (which has a form for it here). Each
 request reads the database afresh, so revisions stored by the daemon appear without
 regenerating anything. Only requests for 127.0.0.1:PORT or localhost:PORT are answered.
+
+Each connection has a thread of its own and a time limit (to send its request, and for each
+read and write), so a client that sends nothing, half a request or a slow body holds up
+nobody but itself, and not for long; at most MAX_CONNECTIONS are served at once, the next
+ones are told to come back (503).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Iterable
+from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from storage import Store
+from storage import Store, StoreError
+from storage.integrity import diagnose
 
 from ..config import Config
+from ..wording import escape
+from . import DEFAULT_TIMEOUT
 from .pages import ASSETS, HistoryCache, NotFound, Report, asset_bytes
+
+MAX_CONNECTIONS = 64  # served at once (each is a thread); more are answered 503
 
 log = logging.getLogger("wikimon")
 
@@ -59,15 +73,25 @@ def make_app(db_path: str, config: Config) -> WSGIApplication:
             return respond("405 Method Not Allowed", "text/plain", b"GET only")
         if path in ASSETS:
             return respond("200 OK", TYPES[path[path.rindex(".") :]], asset_bytes(path))
-        store = Store(db_path, readonly=True)
+        store = None
         try:
+            store = Store(db_path, readonly=True)
             at = (query.get("at") or [None])[0]
             html = Report(store, config, cache=cache, live=True).render(path, at=at)
         except NotFound:
             body = b"<!DOCTYPE html><title>Not found</title><p>No such page. <a href='/'>Index</a>"
             return respond("404 Not Found", "text/html; charset=utf-8", body)
+        except Exception as error:
+            # a damaged (or replaced, or upgraded) database: one line, and serving goes on
+            problem = error if isinstance(error, StoreError) else diagnose(Path(db_path), error)
+            if problem is None:
+                raise  # a bug: wsgiref answers 500 and logs the traceback
+            log.error("GET /%s: %s", escape(path), escape(str(problem)))
+            body = f"wikimon cannot read the database: {problem}\n".encode()
+            return respond("500 Internal Server Error", "text/plain; charset=utf-8", body)
         finally:
-            store.close()
+            if store is not None:
+                store.close()
         return respond("200 OK", "text/html; charset=utf-8", html.encode())
 
     return app
@@ -89,11 +113,72 @@ def _respond(
 
 
 class _QuietHandler(WSGIRequestHandler):
+    server: _ReportServer
+
+    def setup(self) -> None:
+        self.request.settimeout(self.server.client_timeout)  # each read and write
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        log.info("%s %s", self.address_string(), format % args)
+        log.info("%s %s", self.address_string(), escape(format % args))
+
+    def parse_request(self) -> bool:
+        # the request line and headers are in: the time limit to send them is over
+        self.server.arrived(self.connection)
+        return super().parse_request()
 
 
-class _ReportServer(WSGIServer):
+class _ReportServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # Ctrl-C does not wait for a client
+    block_on_close = False
+    request_queue_size = 128  # a burst of connections waits to be answered (or refused)
+
+    def __init__(self, address: tuple[str, int], timeout: float, max_connections: int):
+        super().__init__(address, _QuietHandler)
+        self.client_timeout = timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._deadlines: dict[socket.socket, threading.Timer] = {}
+        self._lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            # every thread is busy: say so at once rather than queue behind them
+            body = b"Too many connections; try again in a moment.\n"
+            try:
+                request.settimeout(1)
+                request.sendall(
+                    b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                    b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                )
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        # the whole request (line and headers) within the time limit, however slowly sent
+        timer = threading.Timer(self.client_timeout, _hang_up, [request])
+        timer.daemon = True
+        with self._lock:
+            self._deadlines[request] = timer
+        timer.start()
+        super().process_request(request, client_address)
+
+    def arrived(self, request: socket.socket) -> None:
+        with self._lock:
+            timer = self._deadlines.pop(request, None)
+        if timer is not None:
+            timer.cancel()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.arrived(request)
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that timed out or went away: one line (with -v), not a traceback."""
+        log.info("%s: connection dropped", client_address[0])
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Until SIGINT (Ctrl-C) or SIGTERM, which end the loop once the current request is
         answered. Not a KeyboardInterrupt: wsgiref catches whatever a request raises, that
@@ -113,12 +198,22 @@ class _ReportServer(WSGIServer):
                 signal.signal(number, handler)
 
 
-def make_report_server(db_path: str, config: Config, port: int) -> WSGIServer:
+def _hang_up(request: socket.socket) -> None:
+    """The client did not send its request in time: its blocked read ends, and so does
+    its thread."""
+    with contextlib.suppress(OSError):  # gone already
+        request.shutdown(socket.SHUT_RDWR)
+
+
+def make_report_server(
+    db_path: str,
+    config: Config,
+    port: int,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+) -> WSGIServer:
     """A server on 127.0.0.1 only: the report is for the person running wikimon."""
-    return make_server(
-        "127.0.0.1",
-        port,
-        make_app(db_path, config),
-        server_class=_ReportServer,
-        handler_class=_QuietHandler,
-    )
+    server = _ReportServer(("127.0.0.1", port), timeout, max_connections)
+    server.set_app(make_app(db_path, config))
+    return server

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..analysis import ANALYSIS_VERSION
+from ..errors import WikimonError
 from ..templating import TEMPLATES
 from .pages import ASSETS, Report, asset_bytes
 
@@ -111,6 +112,8 @@ def write_report(
 
 def _write_pages(report: Report, out: Path, paths: Iterable[str], written: Written) -> None:
     for path in paths:
+        if not _inside(path):  # paths are built safe (slugged wiki names); be sure
+            raise WikimonError(f"refusing to write {path!r}: it is outside {out}")
         data = asset_bytes(path) if path in ASSETS else report.render(path).encode("utf-8")
         _write(out / path, data)
         written.files += 1

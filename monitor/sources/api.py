@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ import mwclient
 import mwclient.errors
 import requests
 
-from storage import Revision
+from storage import Revision, time_problem
 
 from .. import __version__
 from ..config import RetryPolicy
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 REVISION_PROPS = "ids|timestamp|flags|comment|user|userid|size|sha1|content"
 BATCH = 50  # titles per prop=info request, and revisions with content per request
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _NOT_AN_API = "check the wiki's api: URL in the config"
 _LAG_DEFAULT = 5.0  # seconds to wait on a lagged answer whose Retry-After is malformed
 
@@ -267,7 +265,7 @@ class WikiClient:
                 for h in hops
             ):
                 raise self._malformed(f"a malformed {name} list ({_show(hops)})")
-        if isinstance(query, dict) and _TIMESTAMP.match(str(result.get("curtimestamp", ""))):
+        if isinstance(query, dict) and time_problem(str(result.get("curtimestamp", ""))) is None:
             query["curtimestamp"] = result["curtimestamp"]  # the wiki's clock, for last_poll
         pages = query.setdefault("pages", [])
         interwiki = query.setdefault("interwiki", [])
@@ -516,7 +514,7 @@ def revision_from_api(data: Any, api_url: str) -> Revision:
     if not _is_int(data.get("revid")) or data["revid"] <= 0:
         raise bad("without a revision id")
     timestamp = data.get("timestamp")
-    if not isinstance(timestamp, str) or not _TIMESTAMP.match(timestamp):
+    if not isinstance(timestamp, str) or time_problem(timestamp) is not None:
         raise bad("without a timestamp like 2024-11-27T05:40:00Z")
     for name in ("parentid", "userid", "size"):
         if data.get(name) is not None and not _is_int(data[name]):

@@ -7,9 +7,11 @@ exact position as a :class:`DumpProblem`, one line naming ``file:line``:
 
 * a bad UTF-8 byte costs nothing but a U+FFFD: it is reported with the revision that
   contains it, or with its page (a title…), or on its own when it is outside any page;
-* a field that is not what the schema says (a non-numeric ``<id>``, an unparsable
-  ``<timestamp>``…) skips that revision, or the whole page for a bad page ``<id>``/``<ns>``;
+* a field that is not what the schema says (a non-numeric ``<id>``, a ``<timestamp>`` that
+  is not a real time…) skips that revision, or the whole page for a bad page ``<id>``/``<ns>``;
 * a revision whose text is not in the export (a stub dump) is skipped, once per page.
+
+Each problem says whether something was left out (``lost``) or only replaced.
 
 Broken XML, a truncated file or corrupt compressed data ends the stream with a
 :class:`~monitor.errors.DumpError` after everything decoded before it has been yielded.
@@ -25,10 +27,11 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO, Protocol
 from xml.parsers import expat
 
-from storage import MAX_REVID, Revision, sha1_base36_to_hex
+from storage import MAX_REVID, Revision, sha1_base36_to_hex, time_problem
 
 from ..errors import DumpError
 
@@ -55,13 +58,23 @@ class DumpPage:
 
 
 @dataclass
+class DumpRevision(Revision):
+    """A revision as the export has it, and the line of the file it starts on."""
+
+    line: int = 0
+
+
+@dataclass
 class DumpProblem:
-    """Something in the file that was skipped; the rest of the file is still read."""
+    """Something in the file that was skipped (``lost``) or read with a replacement (a bad
+    byte, a sha1 of the wrong form: everything is stored); the rest of the file is still
+    read."""
 
     message: str
+    lost: bool = True
 
 
-DumpItem = SiteInfo | DumpPage | Revision | DumpProblem
+DumpItem = SiteInfo | DumpPage | DumpRevision | DumpProblem
 
 
 # -- decompression ---------------------------------------------------------------------------
@@ -165,7 +178,6 @@ def _plain(raw: BinaryIO) -> Iterator[bytes]:
 # -- field values ----------------------------------------------------------------------------
 
 _INTEGER = re.compile(r"-?[0-9]+")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _BASE36_SHA1 = re.compile(r"[0-9a-z]{1,31}")
 _HEX_SHA1 = re.compile(r"[0-9a-f]{40}")
 _MAX_INTEGER = MAX_REVID  # what SQLite can store
@@ -263,6 +275,7 @@ class _RevisionElement(_Element):
 @dataclass
 class _Parser:
     path: str
+    now: datetime | None = None  # revisions dated more than a day after it are refused
     items: list[DumpItem] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
     buffer: list[str] | None = None
@@ -385,7 +398,8 @@ class _Parser:
                 f"{self._where(first.line)} (byte {first.offset}): invalid UTF-8 byte "
                 f"0x{first.value:02X} {where}"
                 + (f" and {more} more there" if more else "")
-                + "; read as U+FFFD"
+                + "; read as U+FFFD",
+                lost=False,
             )
         )
 
@@ -399,7 +413,8 @@ class _Parser:
                     f"0x{first.value:02X} in revision {revid} of {self.title!r}"
                     + (f" and in {more} more of its revisions" if more else "")
                     + "; imported with U+FFFD in place of each invalid byte "
-                    "(their sha1 will not match)"
+                    "(their sha1 will not match)",
+                    lost=False,
                 )
             )
         self._report_stray_bytes(self.page_stray_bytes, self.title)
@@ -486,7 +501,7 @@ class _Parser:
 
     def _revision(
         self, data: _RevisionElement, revid: int, previous: int | None
-    ) -> Revision | None:
+    ) -> DumpRevision | None:
         """The revision, or None when its text is not in the export (a stub dump)."""
         values, lines = data.values, data.lines
         text_attrs = data.text_attrs
@@ -509,11 +524,8 @@ class _Parser:
         timestamp = values.get("timestamp", "").strip()
         if not timestamp:
             raise _BadField(data.line, "no <timestamp>")
-        if not _TIMESTAMP.fullmatch(timestamp):
-            raise _BadField(
-                lines["timestamp"],
-                f"<timestamp> is {_shown(timestamp)}, not YYYY-MM-DDThh:mm:ssZ",
-            )
+        if problem := time_problem(timestamp, self.now):
+            raise _BadField(lines["timestamp"], f"<timestamp> is {_shown(timestamp)}, {problem}")
         parent = _integer(values.get("parentid"), "<parentid>", lines.get("parentid", 0))
         anon = "contributor_ip" in values
         user_id = _integer(
@@ -530,13 +542,15 @@ class _Parser:
                 DumpProblem(
                     f"{self._where(line)}: revision {revid} of {self.title!r}: sha1 is "
                     f"{_shown(raw_sha1.strip())}, neither base 36 nor hex; imported with "
-                    "the sha1 of its text instead"
+                    "the sha1 of its text instead",
+                    lost=False,
                 )
             )
         userhidden = "contributor" in data.deleted
         commenthidden = "comment" in data.deleted
         user = values.get("contributor_username", values.get("contributor_ip"))
-        return Revision(
+        return DumpRevision(
+            line=data.line,
             revid=revid,
             parent_revid=(parent or None) if "parentid" in values else previous,
             timestamp=timestamp,
@@ -555,14 +569,18 @@ class _Parser:
 
 
 def read_dump(
-    path: str | os.PathLike[str], progress: Callable[[int], None] | None = None
+    path: str | os.PathLike[str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Iterator[DumpItem]:
     """Yield the export's site info, pages, revisions and problems in file order.
 
-    ``progress`` is called with the number of (compressed) file bytes read so far.
+    ``progress`` is called with the number of (compressed) file bytes read so far; a
+    revision dated more than a day after ``now`` (when given) is refused as impossible.
     """
     name = os.fspath(path)
-    parser = _Parser(name)
+    parser = _Parser(name, now)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="wikimon-dump")
     lines_before = 0  # newlines in the bytes decoded so far
     offset = 0  # decompressed bytes decoded so far

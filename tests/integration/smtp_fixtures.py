@@ -1,7 +1,8 @@
 """A real SMTP server for the tests: aiosmtpd on 127.0.0.1.
 
 ``smtp_server`` is one server per test on a free port that it keeps across ``stop()`` and
-``start()`` (an outage and its end). ``hold()`` makes it keep the next message in DATA
+``start()`` (an outage and its end); it offers SMTPUTF8 (RFC 6531), ``SmtpServer(smtputf8=
+False)`` one that does not. ``hold()`` makes it keep the next message in DATA
 without answering, until ``release()``: the state "recorded, being sent, not accepted".
 """
 
@@ -72,9 +73,10 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = True) -> None:
         self.port = free_port()
         self.handler = _Handler()
+        self.smtputf8 = smtputf8
         self.controller: Controller | None = None
 
     @property
@@ -83,7 +85,9 @@ class SmtpServer:
 
     def start(self) -> None:
         # aiosmtpd 1.4.6: Controller(port=0) fails its self-check; use a port found free
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import read_db
+from helpers import read_db, spoil
 from mediawiki_fixtures import ARTICLE, TestWiki
 from smtp_fixtures import SmtpServer
 
@@ -300,3 +300,21 @@ def test_sigterm_lets_the_poll_in_progress_finish_and_commit(
     # the poll that was in progress logged its line after the signal, then the daemon stopped
     assert re.search(r"poll local: 1 article checked, 4 new revisions", lines[stopping + 1])
     assert lines[-1].endswith("wikimon run: stopped") and len(lines) == stopping + 3
+
+
+def test_a_damaged_database_is_one_log_line_per_job_and_the_daemon_goes_on(
+    mediawiki: TestWiki, tmp_path: Path, daemon
+) -> None:
+    db = tmp_path / "w.db"
+    proc = daemon(write_config(tmp_path, mediawiki.api_url, None))
+    wait_until(lambda: polled(db), "a first poll")
+    spoil(db)
+    wait_until(lambda: log_text(tmp_path).count(" is damaged: ") >= 2, "the damage, logged twice")
+    assert proc.poll() is None  # still running
+    code, err = stop(proc)
+    log = log_text(tmp_path)
+    assert code == 0 and "Traceback" not in err + log
+    damaged = [line for line in log.splitlines() if " is damaged: " in line]
+    for line in damaged:
+        assert f"ERROR {db} is damaged: " in line and "(PRAGMA integrity_check: " in line, line
+        assert line.endswith("`wikimon check` lists what is damaged; restore it from a backup")

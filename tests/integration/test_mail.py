@@ -4,8 +4,12 @@ the environment, and wiki content that tries to inject markup or headers."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import os
 import re
+import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +28,7 @@ from digest_helpers import (
     sample_template_fixture,  # noqa: F401
     write_config,
 )
+from helpers import WIKIMON
 from smtp_fixtures import SmtpServer
 
 DAY = ("2024-12-04T00:00:00Z", "2024-12-05T00:00:00Z")
@@ -404,3 +409,118 @@ def test_a_message_refused_for_good_is_not_retried(
     smtp_server.handler.data_reply = None
     result = run("digest", "--name", "daily", config=config)
     assert "554" not in result.output and not smtp_server.received  # not tried again
+
+
+# -- addresses beyond ASCII, and a full disk (issue 12) -----------------------------------------
+
+UTF8_TO = ["a@example.org", "anna@exämple.org", "jörg@exämple.org"]
+
+
+def digest_to(run, config: Path, to: list[str]):
+    args = ["digest", "--since", DAY[0], "--until", DAY[1]]
+    for address in to:
+        args += ["--to", address]
+    return run(*args, config=config)
+
+
+def test_a_server_with_smtputf8_gets_every_address_as_it_is(
+    sample: Sample, run, tmp_path: Path, db_path: Path, smtp_server: SmtpServer
+) -> None:
+    result = digest_to(run, smtp_config(tmp_path, smtp_server), UTF8_TO)
+    assert result.exit_code == 0, result.output
+    (received,) = smtp_server.received
+    assert received.rcpt_tos == UTF8_TO
+    # the header stays ASCII for every reader: IDNA for a domain, unnamed without a form
+    assert received.message["To"] == "a@example.org, anna@xn--exmple-cua.org"
+    assert received.data.isascii()
+    (row,) = digest_rows(db_path)
+    assert row["sent_at"] is not None
+
+
+def test_a_server_without_smtputf8_refuses_that_recipient_alone(
+    sample: Sample, run, tmp_path: Path, db_path: Path
+) -> None:
+    server = SmtpServer(smtputf8=False)
+    server.start()
+    try:
+        result = digest_to(run, smtp_config(tmp_path, server), UTF8_TO)
+        assert result.exit_code == 1
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("Error: ") and "Traceback" not in result.output
+        assert (
+            f"jörg@exämple.org refused it for good (not sent: the SMTP server "
+            f"127.0.0.1:{server.port} does not offer SMTPUTF8, which an address with letters "
+            "beyond ASCII before the @ needs)" in line
+        )
+        assert "will retry" not in line
+        # the others have it: the domain in its IDNA form
+        (received,) = server.received
+        assert received.rcpt_tos == ["a@example.org", "anna@xn--exmple-cua.org"]
+        (row,) = digest_rows(db_path)
+        assert row["sent_at"] is not None  # nothing left pending forever
+        result = run("digest", "--name", "daily", config=smtp_config(tmp_path, server))
+        assert result.exit_code == 0 and len(server.received) == 1  # not sent again
+
+        # nobody the server can take: refused for good in one line, not retried
+        result = digest_to(run, smtp_config(tmp_path, server), ["jörg@exämple.org"])
+        assert result.exit_code == 1
+        (line,) = result.stderr.splitlines()
+        assert "does not offer SMTPUTF8, which every recipient needs" in line
+        assert len(server.received) == 1 and "will retry" not in line
+    finally:
+        server.stop()
+
+
+def test_a_full_outbox_disk_leaves_no_partial_file_and_delivers_later(
+    sample: Sample, tmp_path: Path, db_path: Path
+) -> None:
+    """The outbox on a tmpfs of 256 KB, filled up (a private mount namespace: root, or a user
+    namespace): the digest fails in one line, stays pending, and leaves nothing behind; once
+    there is room it is written, once."""
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    config = write_config(tmp_path / "wikimon.yaml", f"outbox: {outbox}\n")
+    digest = " ".join(
+        [*WIKIMON, "--config", str(config), "--db", str(db_path), "digest"]
+        + ["--since", DAY[0], "--until", DAY[1]]
+    )
+    script = (
+        f"mount -t tmpfs -o size=256k none {outbox} && "
+        f"(dd if=/dev/zero of={outbox}/fill bs=1k count=1024 2>/dev/null; true) && "
+        f"{digest}; echo exit=$?; ls -A {outbox}; rm {outbox}/fill; "
+        f"{' '.join(WIKIMON)} --config {config} --db {db_path} digest; echo exit=$?; "
+        f"ls -A {outbox}"
+    )
+    flags = ["--mount"] if os.geteuid() == 0 else ["--mount", "--map-root-user"]
+    result = subprocess.run(
+        ["unshare", *flags, "sh", "-c", script], capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, (result.stdout, result.stderr)
+    (error,) = result.stderr.splitlines()
+    assert error == (
+        f"Error: digest ad hoc: {DAY[0]} – {DAY[1]}: cannot write to the outbox {outbox}: "
+        "No space left on device (will retry)"
+    )
+    lines = result.stdout.splitlines()
+    first = lines.index("exit=1")
+    assert lines[first + 1 :][:1] == ["fill"]  # no .partial file
+    second = lines.index("exit=0")
+    (written,) = lines[second + 1 :]
+    assert written.endswith(".eml") and not written.startswith(".")
+    (row,) = [r for r in digest_rows(db_path) if not r["scheduled"]]  # the --since/--until one
+    assert row["sent_at"] is not None and row["attempts"] == 2
+
+
+def test_an_outbox_file_names_its_recipients_in_ascii(sample: Sample, run, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    config = write_config(tmp_path / "wikimon.yaml", f"outbox: {outbox}\n")
+    result = digest_to(run, config, UTF8_TO)
+    assert result.exit_code == 0, result.output
+    (written,) = outbox.iterdir()
+    data = written.read_bytes()
+    assert data.isascii()  # no raw UTF-8 in a header, no invalid RFC 2047 word
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert message["To"] == "a@example.org, anna@xn--exmple-cua.org"
+    assert message.defects == []

@@ -8,6 +8,7 @@ and `wikimon show --at … --json`, never from the pages under test."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from digest_helpers import (
     sample_fixture,  # noqa: F401
     sample_template_fixture,  # noqa: F401
 )
-from helpers import copy_sample
+from helpers import copy_sample, spoil
 from report_helpers import (
     Response,
     Static,
@@ -39,6 +40,9 @@ from report_helpers import (
     stop_server,
     timeline_changes,
 )
+
+from monitor.config import load_config
+from monitor.report.serve import make_report_server
 
 
 def test_serve_pages_live_from_the_database(run, tmp_path: Path, db_path: Path, wikimon_process):
@@ -159,3 +163,79 @@ def test_serve_head_has_the_headers_of_get_and_no_body(static: Static, report_se
         assert status == got_status and body == b"", path
         assert int(headers["Content-Length"]) == len(got_body) > 0, path
         assert headers["Content-Type"] == got_headers["Content-Type"]
+
+
+# -- clients that send nothing, and a damaged database (issue 12) ---------------------------
+
+
+def test_idle_clients_hold_up_nobody_and_are_hung_up_on(
+    sample: Sample, db_path: Path, wikimon_process
+):
+    proc, base = start_server(wikimon_process, db_path, "--timeout", "1")
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+    hostile = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(3)]
+    try:
+        idle, half, endless = hostile
+        half.sendall(b"GET /index.ht")  # half a request line, never finished
+        endless.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-A: 1\r\n".encode())
+        # while the three wait, everybody else is answered (a server of one thread would
+        # wait for the first of them forever)
+        article = f"{base}enwiki/{sample.changes[0]['page_id']}/index.html"
+        for url in (base, article, base + "report.css"):
+            assert fetch(url).status == 200, url
+        # each of them is hung up on once its time is up, without an answer
+        for client in hostile:
+            assert client.recv(1024) == b""
+    finally:
+        for client in hostile:
+            client.close()
+        stop_server(proc)
+
+
+def test_beyond_the_connection_limit_clients_are_told_to_come_back(static: Static):
+    server = make_report_server(str(static.db), load_config(None), 0, max_connections=2)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_port
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(2)]
+    try:
+        status, headers, body = raw_request(
+            port, f"GET / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        )
+        assert status.split()[1] == "503" and headers["Retry-After"] == "1"
+        assert body == b"Too many connections; try again in a moment.\n"
+        idle.pop().close()  # a slot is free again once its thread has seen the end
+        deadline = time.monotonic() + 30
+        while (
+            status := raw_request(port, f"GET / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n")[0]
+        ).split()[1] == "503" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert status.split()[1] == "200"
+    finally:
+        for client in idle:
+            client.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_database_damaged_while_serving_is_a_500_and_one_log_line(
+    sample: Sample, db_path: Path, wikimon_process
+):
+    proc, base = start_server(wikimon_process, db_path)
+    article = f"{base}enwiki/{sample.changes[0]['page_id']}/index.html"
+    try:
+        assert fetch(article).status == 200
+        spoil(db_path)
+        for url in (base, article):
+            response = fetch(url)
+            assert response.status == 500, url
+            assert response.body.startswith(
+                f"wikimon cannot read the database: {db_path} is damaged: "
+            )
+            assert "PRAGMA integrity_check: " in response.body
+        assert fetch(base + "report.css").status == 200  # what needs no database is served
+    except BaseException:
+        proc.kill()
+        raise
+    log = stop_server(proc).splitlines()  # serve went on, and stops cleanly
+    assert len(log) == 2 and all(f"{db_path} is damaged: " in line for line in log), log

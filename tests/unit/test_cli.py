@@ -147,7 +147,7 @@ def test_database_problems_are_one_line(run, tmp_path):
     junk.write_bytes(b"not a database at all" * 50)
     result = run("status", db=junk)
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {junk}: cannot use this database")
+    assert result.output.startswith(f"Error: {junk} is damaged: file is not a database")
     assert "Traceback" not in result.output
     result = run("status", db=tmp_path)
     assert result.exit_code == 2 and "is a directory" in result.output

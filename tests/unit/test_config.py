@@ -115,3 +115,116 @@ def test_commands_needing_the_wiki_require_a_contact(run, tmp_path):
     result = run("add", "Anything", config=config)
     assert result.exit_code == 2
     assert "contact" in result.output and "User-Agent" in result.output
+
+
+# -- hostile configs (issue 12): refused in one line before anything is built -------------------
+
+# 353 bytes that expand to 9**9 strings (387 million; gigabytes as Python objects)
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9) if previous else ', '.join(['lol'] * 9)}]\n"
+    for previous, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(run, tmp_path):
+    assert len(ALIAS_BOMB.encode()) < 400 and ALIAS_BOMB.count("*") == 72
+    path = tmp_path / "config.yaml"
+    path.write_text(ALIAS_BOMB)
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"Error: {path}:")
+    assert "YAML aliases expand to more than 100,000 values; refused (an alias bomb?)" in line
+
+
+def test_more_than_a_hundred_aliases_are_refused_as_they_are_read(run, tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("articles:\n  - &x A\n" + "  - *x\n" * 101)
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {path}:103: more than 100 YAML aliases (*name); refused before expanding "
+        "any (an alias bomb?)\n"
+    )
+    path.write_text("articles:\n  - &x A\n" + "  - *x\n" * 100)  # a hundred are fine
+    assert len(load_config(path).articles) == 101
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 20000 + "]" * 20000 + "\n",  # flow lists
+        "a: " + "{b: " * 20000 + "1" + "}" * 20000 + "\n",  # flow mappings
+        "a:\n" + "".join("  " * depth + "-\n" for depth in range(1, 40)),  # block lists
+    ],
+    ids=["lists", "mappings", "block"],
+)
+def test_deep_nesting_is_refused_without_a_recursion_error(run, tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"Error: {path}:")
+    assert line.endswith(": nested more than 32 levels deep; refused (a config needs a few)")
+
+
+def test_a_config_over_a_megabyte_is_refused(run, tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("# padding\n" * (1 << 17))  # 1.25 MB of comments: valid, and too big
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {path}: over 1 MB; refused (a config is a few lines: is this the right file?)\n"
+    )
+    path.write_text("# padding\n" * 100_000)  # under 1 MB
+    assert load_config(path).wikis == load_config(None).wikis
+
+
+@pytest.mark.parametrize("name", ["..", ".hidden", "a/b", "../../tmp/x", "x" * 65])
+def test_a_wiki_name_that_is_not_a_plain_name_is_refused(run, tmp_path, name):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"wikis:\n  '{name}':\n    api: https://a.example/w/api.php\n")
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {path}:2: wikis.{name}: wiki names are 1 to 64 letters, digits, '.', '_' or "
+        "'-', and do not start with '.'\n"
+    )
+
+
+def test_recipients_with_letters_beyond_ascii(tmp_path):
+    path = tmp_path / "config.yaml"
+    text = "digests:\n  - name: d\n    to:\n      - a@example.org\n      - anna@exämple.org\n"
+    path.write_text(text + "      - jörg@exämple.org\n")
+    config = load_config(path)
+    assert config.digests[0].to == ("a@example.org", "anna@exämple.org", "jörg@exämple.org")
+    # a domain has an ASCII form (IDNA): nothing to say; a local part has none
+    assert config.notes == [
+        f"{path}:6: digests.0.to.2: jörg@exämple.org has letters beyond ASCII before the @: "
+        "it is not shown in the To: header of the outbox files (ASCII only)"
+    ]
+    path.write_text("smtp:\n  host: mail.example.org\n" + text + "      - jörg@exämple.org\n")
+    assert load_config(path).notes == [
+        f"{path}:8: digests.0.to.2: jörg@exämple.org has letters beyond ASCII before the @: "
+        "it is sent only if mail.example.org offers SMTPUTF8 (else this recipient alone is "
+        "refused, and told so), and never shown in the To: header, which stays ASCII for the "
+        "others"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("digests:\n  - to: [x@💩.la]\n", 2, "digests.0.to.0"),  # no IDNA form
+        ("digests:\n  - to: ['a@b\u202e.org']\n", 2, "digests.0.to.0"),  # a bidi control
+        ("smtp:\n  host: h.example\n  from: jörg@example.org\n", 3, "smtp.from"),
+    ],
+)
+def test_addresses_that_cannot_be_sent_are_refused(run, tmp_path, text, line, key):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("status", config=path)
+    assert result.exit_code == 2
+    (message,) = result.output.splitlines()
+    assert message.startswith(f"Error: {path}:{line}: {key}: ")

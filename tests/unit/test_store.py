@@ -205,7 +205,7 @@ def test_a_directory_or_foreign_file_is_refused(tmp_path):
         Store(tmp_path)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot use this database"):
+    with pytest.raises(StoreError, match="is damaged: file is not a database"):
         Store(junk)
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:

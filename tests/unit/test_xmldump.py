@@ -10,6 +10,7 @@ import hashlib
 import lzma
 import re
 import zlib
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from helpers import CORPUS, SAMPLE_HISTORY
 
 from monitor.errors import DumpError
-from monitor.sources.xmldump import DumpPage, DumpProblem, SiteInfo, read_dump
+from monitor.sources.xmldump import DumpPage, DumpProblem, DumpRevision, SiteInfo, read_dump
 from storage import Revision
 
 DEWIKI = CORPUS / "real" / "dewiki_history_sample" / "Bz2Test.xml.bz2"
@@ -218,6 +219,9 @@ def test_every_schema_version_reads_exactly(tmp_path, version_name):
         dbname="enwiki" if version >= (0, 9) else None,
         base="https://en.wikipedia.org/wiki/Main_Page",
     )
+    # each revision with the line its <revision> starts on
+    starts = [n for n, text in enumerate(xml.split("\n"), 1) if text.startswith("<revision")]
+    wanted = [DumpRevision(**vars(r), line=n) for r, n in zip(wanted, starts, strict=True)]
     assert items == [site, page, *wanted]
 
 
@@ -308,10 +312,32 @@ ODD_REVISIONS = {
     "malformed timestamp": (
         GOOD.replace("2024-01-0{day}T00:00:00Z", "2 January 2024"),
         "<timestamp>",
-        "revision 6 of 'A': <timestamp> is '2 January 2024', not YYYY-MM-DDThh:mm:ssZ; "
-        "not imported",
+        "revision 6 of 'A': <timestamp> is '2 January 2024', not a time written "
+        "YYYY-MM-DDThh:mm:ssZ; not imported",
     ),
 }
+# Impossible times (issue 12): each skips its revision with one line, the rest is read.
+IMPOSSIBLE_TIMES = {
+    "2024-02-30T00:00:00Z": "not a real date and time",
+    "2023-02-29T12:00:00Z": "not a real date and time",  # not a leap year
+    "9999-99-99T99:99:99Z": "not a real date and time",
+    "2024-01-01T24:00:00Z": "not a real date and time",
+    "2016-12-31T23:59:60Z": "not a real date and time",  # a leap second
+    "2024-13-01T00:00:00Z": "not a real date and time",
+    "0000-01-01T00:00:00Z": "not a real date and time",  # there is no year 0
+    "2024-01-02T00:00:00": "not a time written YYYY-MM-DDThh:mm:ssZ",  # no Z
+    "2024-01-02T00:00:00+01:00": "not a time written YYYY-MM-DDThh:mm:ssZ",
+    "2024-1-2T0:0:0Z": "not a time written YYYY-MM-DDThh:mm:ssZ",
+    "20240102000000": "not a time written YYYY-MM-DDThh:mm:ssZ",
+    "1970-01-01T00:00:00Z": "before 1995, when the first wiki went online",
+    "0001-01-01T00:00:00Z": "before 1995, when the first wiki went online",
+}
+for _time, _why in IMPOSSIBLE_TIMES.items():
+    ODD_REVISIONS[f"timestamp {_time}"] = (
+        GOOD.replace("2024-01-0{day}T00:00:00Z", _time),
+        "<timestamp>",
+        f"revision 6 of 'A': <timestamp> is {_time!r}, {_why}; not imported",
+    )
 
 
 def odd_export(odd: str) -> str:
@@ -334,6 +360,22 @@ def test_an_odd_revision_field_skips_that_revision_with_one_line(tmp_path, case)
     assert problems(items) == [f"{path}:{line}: {message}"]
     assert [r.revid for r in revisions(items)] == [5, 7, 9]
     assert [i.title for i in items if isinstance(i, DumpPage)] == ["A", "B"]
+
+
+def test_a_time_more_than_a_day_ahead_of_the_clock_is_impossible(tmp_path):
+    """The future is relative to the clock the import is given (the store's); a day of
+    slack allows for a wiki whose clock is ahead of ours."""
+    now = datetime(2024, 1, 3, 0, 0, tzinfo=UTC)
+    xml = odd_export(GOOD).replace("2024-01-03T00:00:00Z", "2024-01-04T00:00:01Z")
+    path = write(tmp_path, xml)
+    items = list(read_dump(path, now=now))
+    assert problems(items) == [
+        f"{path}:{line_of(xml, '2024-01-04T00:00:01Z')}: revision 7 of 'A': <timestamp> is "
+        "'2024-01-04T00:00:01Z', in the future (it is 2024-01-03T00:00:00Z now); not imported"
+    ]
+    assert [r.revid for r in revisions(items)] == [5, 6, 9]  # 9: 2024-01-04T00:00:00Z
+    later = list(read_dump(path, now=now + timedelta(seconds=1)))
+    assert [r.revid for r in revisions(later)] == [5, 6, 7, 9] and not problems(later)
 
 
 def test_a_malformed_sha1_is_dropped_and_reported(tmp_path):
@@ -455,7 +497,7 @@ def test_revisions_without_text_in_the_export_are_skipped_once_per_page(tmp_path
     ]
     # the problem comes after the page's revisions, before the next page
     kinds = [type(item).__name__ for item in items]
-    assert kinds == ["DumpPage"] + ["Revision"] * 6 + ["DumpProblem", "DumpPage", "DumpProblem"]
+    assert kinds == ["DumpPage"] + ["DumpRevision"] * 6 + ["DumpProblem", "DumpPage", "DumpProblem"]
 
 
 # -- bad UTF-8 outside revisions -------------------------------------------------------------

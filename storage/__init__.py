@@ -3,6 +3,8 @@
 from .models import (
     MAX_REVID,
     TIME_FORMAT,
+    AlertDeliveryRow,
+    AlertRow,
     AnalysisState,
     ChangeRecord,
     ChangeRow,
@@ -13,6 +15,7 @@ from .models import (
     Revision,
     RevisionRow,
     StatusRow,
+    StreamPosition,
     SyncState,
     WikiRow,
     format_time,
@@ -26,6 +29,8 @@ from .store import RevisionWriter, Store, StoreError
 
 __all__ = [
     "MAX_REVID",
+    "AlertDeliveryRow",
+    "AlertRow",
     "TIME_FORMAT",
     "AnalysisState",
     "Clock",
@@ -37,6 +42,7 @@ __all__ = [
     "Revision",
     "RevisionRow",
     "StatusRow",
+    "StreamPosition",
     "SyncState",
     "WikiRow",
     "RevisionWriter",

@@ -508,6 +508,12 @@ class Store:
         values["history_complete"] = bool(values["history_complete"])
         return SyncState(**values)
 
+    def mark_polled(self, pages: Iterable[Page], when: str) -> None:
+        """Every revision of ``pages`` saved before ``when`` is stored (one transaction)."""
+        with self.transaction():
+            for page in pages:
+                self._update_sync_state(page, {"last_poll": when, "last_error": None})
+
     def update_sync_state(self, page: Page, **fields: Any) -> None:
         with self.transaction():
             self._update_sync_state(page, fields)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from storage import ChangeRow, Page, RevisionRow, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
-from ..config import Config, DigestConfig
+from ..config import ChangeFilter, Config, DigestConfig
 from ..core.diff import diff_facts
 from ..core.extract import extract_facts
 from ..core.facts import Change, Facts
@@ -132,7 +132,7 @@ def build_digest(
 def summarize_article(
     store: Store,
     config: Config,
-    digest: DigestConfig,
+    digest: ChangeFilter,
     page: Page,
     window_start: str,
     window_end: str,

@@ -374,8 +374,8 @@ def log_delivery(delivery: AlertDelivery) -> None:
         log.warning("%s: not delivered (will retry): %s", name, delivery.error)
 
 
-def sample_records(context: Context) -> tuple[Page | None, list[dict[str, object]]]:
-    """The newest change records in the store (one revision's), for `wikimon test-alert`."""
+def sample_records(context: Context) -> tuple[Page | None, list[ChangeRow]]:
+    """The newest revision's change records in the store, for `wikimon test-alert`."""
     store = context.store()
     newest: tuple[str, Page, list[ChangeRow]] | None = None
     for page in store.pages():
@@ -383,9 +383,7 @@ def sample_records(context: Context) -> tuple[Page | None, list[dict[str, object
         if rows and (newest is None or rows[-1].timestamp > newest[0]):
             last = rows[-1].revid
             newest = (rows[-1].timestamp, page, [r for r in rows if r.revid == last])
-    if newest is None:
-        return None, []
-    return newest[1], [row.to_json(newest[1]) for row in newest[2]]
+    return (newest[1], newest[2]) if newest else (None, [])
 
 
 def records_json(records: list[dict[str, object]]) -> str:

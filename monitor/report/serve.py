@@ -20,6 +20,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from storage import Store
 
 from ..config import Config
+from .feeds import CONTENT_TYPE as FEED_TYPE
 from .pages import ASSETS, HistoryCache, NotFound, Report, asset_bytes
 
 log = logging.getLogger("wikimon")
@@ -62,13 +63,15 @@ def make_app(db_path: str, config: Config) -> WSGIApplication:
         store = Store(db_path, readonly=True)
         try:
             at = (query.get("at") or [None])[0]
-            html = Report(store, config, cache=cache, live=True).render(path, at=at)
+            self_url = f"http://{environ['HTTP_HOST']}/{path}"  # a checked local host
+            html = Report(store, config, cache=cache, live=True).render(path, at, self_url)
         except NotFound:
             body = b"<!DOCTYPE html><title>Not found</title><p>No such page. <a href='/'>Index</a>"
             return respond("404 Not Found", "text/html; charset=utf-8", body)
         finally:
             store.close()
-        return respond("200 OK", "text/html; charset=utf-8", html.encode())
+        kind = FEED_TYPE if path.endswith(".atom") else "text/html; charset=utf-8"
+        return respond("200 OK", kind, html.encode())
 
     return app
 

@@ -48,6 +48,7 @@ class Window:
     page: Page
     start: str
     end: str  # exclusive
+    due: str  # when its last change has stood for the hold
 
 
 @dataclass
@@ -96,10 +97,11 @@ def rule_pages(context: Context, rule: AlertRule) -> dict[int, Page]:
     return pages
 
 
-def windows(rule: AlertRule, times: list[str]) -> list[tuple[str, str]]:
-    """The windows [start, end) of the changes made at ``times`` (sorted): a window closes
-    once ``hold`` passed without a change, or ``max_hold`` after it opened."""
-    found: list[tuple[str, str]] = []
+def windows(rule: AlertRule, times: list[str]) -> list[tuple[str, str, str]]:
+    """The windows (start, end, due) of the changes made at ``times`` (sorted): a window
+    closes once ``hold`` passed without a change (``due``: then), or ``max_hold`` after it
+    opened; ``end`` is exclusive, at least a second after its last change."""
+    found: list[tuple[str, str, str]] = []
     seconds = [parse_time(t) for t in dict.fromkeys(times)]
     hold, longest = timedelta(seconds=rule.hold), timedelta(seconds=rule.longest_hold)
     first = last = seconds[0] if seconds else None
@@ -108,8 +110,9 @@ def windows(rule: AlertRule, times: list[str]) -> list[tuple[str, str]]:
         if moment is not None and moment - last < hold and moment - first < longest:
             last = moment
             continue
-        end = max(min(last + hold, first + longest), last + timedelta(seconds=1))
-        found.append((format_time(first), format_time(end)))
+        due = min(last + hold, first + longest)
+        end = max(due, last + timedelta(seconds=1))
+        found.append((format_time(first), format_time(end), format_time(due)))
         first = last = moment
     return found
 
@@ -128,9 +131,9 @@ def due_windows(context: Context, rule: AlertRule, now: datetime) -> list[Window
         start = alert_log.last_window_end(store, rule.name, page) or ""
         times = [t for t, _, name in alert_log.live_changes(store, page, since, start)
                  if rule.wants_field(name)]  # fmt: skip
-        closed = [w for w in windows(rule, times) if parse_time(w[1]) <= now]
+        closed = [w for w in windows(rule, times) if parse_time(w[2]) <= now]
         if closed:
-            due.append(Window(page, closed[0][0], closed[-1][1]))
+            due.append(Window(page, closed[0][0], closed[-1][1], closed[-1][2]))
     return due
 
 
@@ -215,7 +218,7 @@ def make_alerts(context: Context, *, dry_run: bool = False, pages: set[int] | No
     if pages is not None:
         found = {name: [w for w in due if w.page.id in pages] for name, due in found.items()}
     stale = {w.page.id: w.page for due in found.values() for w in due
-             if known_until(context, w.page) < w.end}  # fmt: skip
+             if known_until(context, w.page) < w.due}  # fmt: skip
     if stale and not dry_run:
         for wiki in dict.fromkeys(p.wiki for p in stale.values()):
             if wiki not in config.wikis:
@@ -229,7 +232,7 @@ def make_alerts(context: Context, *, dry_run: bool = False, pages: set[int] | No
             found = {name: [w for w in due if w.page.id in pages] for name, due in found.items()}
     for rule in config.alerts:
         for window in found[rule.name]:
-            if known_until(context, window.page) < window.end and not dry_run:
+            if known_until(context, window.page) < window.due and not dry_run:
                 continue  # not every revision of the window is known yet: wait
             outcome.alerts.append(_make(context, rule, window, dry_run))
     return outcome

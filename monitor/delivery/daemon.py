@@ -270,7 +270,10 @@ class Daemon:
 
     def _shutdown(self) -> None:
         for listener in self.streams:
-            listener.stop()
+            # closing waits for a read in progress to end: not here (the listeners are
+            # daemon threads, which end with the process; an event being processed holds
+            # ``busy``, which run() waits for)
+            threading.Thread(target=listener.stop, daemon=True).start()
         while not self.finished.is_set():
             if self.scheduler is None:  # stopped before run() built it: wait for it
                 time.sleep(0.05)

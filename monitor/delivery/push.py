@@ -89,7 +89,13 @@ class StreamListener:
             context.close()
 
     def _opened(self, last_id: str | None) -> Callable[[], None]:
+        calls = []
+
         def opened() -> None:
+            if calls:  # requests-sse reconnected after a drop, with Last-Event-ID
+                log.info("stream %s: reconnected, resuming after the last event", self.names)
+                return
+            calls.append(1)
             resumed = f", resuming after event {last_id}" if last_id else ", from now on"
             log.info("stream %s: connected to %s%s", self.names, self.url, resumed)
 

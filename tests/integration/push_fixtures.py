@@ -66,11 +66,16 @@ class EventStreamServer:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream; charset=utf-8")
                 self.send_header("Cache-Control", "no-cache")
+                self.send_header("Transfer-Encoding", "chunked")  # as EventStreams (node.js)
                 self.end_headers()
                 sent = 0
-                try:
-                    self.wfile.write(b":ok\n\n")
+
+                def chunk(data: bytes) -> None:
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                     self.wfile.flush()
+
+                try:
+                    chunk(b":ok\n\n")
                     while not server.stopping.is_set():
                         server.read_tails()
                         if position >= len(server.events):
@@ -78,8 +83,7 @@ class EventStreamServer:
                             continue
                         if drop is not None and sent >= drop:
                             return  # the connection drops in the middle of the stream
-                        self.wfile.write(server.frame(position))
-                        self.wfile.flush()
+                        chunk(server.frame(position))
                         position += 1
                         sent += 1
                 except (BrokenPipeError, ConnectionResetError):

@@ -62,10 +62,11 @@ def text_of(wiki: TestWiki) -> str:
     return wiki.revisions(ARTICLE)[-1]["content"]
 
 
-def casualty_update(wiki: TestWiki, killed: int = 154) -> int:
+def casualty_update(wiki: TestWiki, killed: int = 154, was: int = 142) -> int:
     text = text_of(wiki)
-    assert CASUALTY in text
-    return wiki.edit(ARTICLE, text.replace(CASUALTY, CASUALTY.replace("142", str(killed))), "toll")
+    line = CASUALTY.replace("142", str(was))
+    assert line in text
+    return wiki.edit(ARTICLE, text.replace(line, CASUALTY.replace("142", str(killed))), "toll")
 
 
 def vandalise_and_revert(wiki: TestWiki) -> tuple[int, int]:
@@ -80,6 +81,11 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
     return value
+
+
+def wikimon_requests(wiki: TestWiki) -> list[dict]:
+    """The API requests wikimon made (not the tests' own, to edit and read the wiki)."""
+    return [r for r in wiki.api_requests() if r["ua"].startswith("wikimon/")]
 
 
 def alert_rows(db: Path) -> list[dict]:
@@ -298,11 +304,11 @@ def test_the_stream_fetches_an_edit_at_once_resumes_with_last_event_id_and_after
     for event in recorded_events()[:3]:  # other wikis' traffic
         event_stream.add(event)
     event_stream.tail(mediawiki.recent_changes_file)
-    event_stream.drop_after = 4  # the first connection drops after 4 events
+    event_stream.drop_after = 2  # the first connection drops after 2 events
     proc = daemon(config)
     wait_until(lambda: "stream local: connected" in log_text(tmp_path), "the stream")
     wait_until(lambda: read_db(db, "SELECT COUNT(*) FROM revisions"), "the article added")
-    polls = len([r for r in mediawiki.api_requests() if "prop" in r["params"]])
+    polls = len(wikimon_requests(mediawiki))
     for event in recorded_events()[3:]:
         event_stream.add(event)  # a canary, a move and an edit on other wikis
     revid = casualty_update(mediawiki)
@@ -311,19 +317,19 @@ def test_the_stream_fetches_an_edit_at_once_resumes_with_last_event_id_and_after
     assert f"stream local: '{ARTICLE}' revision {revid}: 1 new revision, 1 change" in (
         log_text(tmp_path)
     )
-    # dropped after 4 events: the reconnection asked for what follows the 4th
+    # dropped after 2 events (offsets 3 and 4): the reconnection asked for what follows
     first, again = event_stream.connections[:2]
     assert first["last_event_id"] is None and first["user_agent"].startswith("wikimon/")
-    assert json.loads(again["last_event_id"])[0]["offset"] == 3
+    assert json.loads(again["last_event_id"])[0]["offset"] == 4
     assert read_db(db, "SELECT COUNT(*) FROM live_revisions WHERE via = 'stream'") == 1
-    fetched = [r for r in mediawiki.api_requests() if "prop" in r["params"]][polls:]
-    assert [r["params"]["prop"] for r in fetched] == ["info", "revisions"]
+    fetched = wikimon_requests(mediawiki)[polls:]
+    assert [r["params"].get("prop") for r in fetched] == ["info", "revisions"]
 
     assert stop(proc)[0] == 0
     stored = json.loads(
         sqlite3.connect(db).execute("SELECT last_event_id FROM stream_state").fetchone()[0]
     )
-    later = casualty_update(mediawiki, 160)  # while no daemon runs
+    later = casualty_update(mediawiki, 160, was=154)  # while no daemon runs
     wait_until(lambda: len(event_stream.events) > stored[0]["offset"] + 1, "the event")
     proc = daemon(config)
     taken = webhook.wait_for(2)[1]
@@ -345,15 +351,15 @@ def test_recentchanges_asks_once_per_wiki_and_interval(
     config.write_text(text)
     assert run("poll", config=config).exit_code == 0  # adds both
     assert run("poll", config=config).exit_code == 0  # the first read: prop=info for all
-    seen = len(mediawiki.api_requests())
+    seen = len(wikimon_requests(mediawiki))
     result = run("poll", config=config)
     assert result.exit_code == 0, result.output
-    idle = mediawiki.api_requests()[seen:]
+    idle = wikimon_requests(mediawiki)[seen:]
     assert [r["params"].get("list") for r in idle] == ["recentchanges"]
     revid = casualty_update(mediawiki)
-    seen = len(mediawiki.api_requests())
+    seen = len(wikimon_requests(mediawiki))
     result = run("poll", config=config)
     assert f"'{ARTICLE}': 1 new revision ({revid}), 1 change in the facts" in result.stdout
-    asked = [r["params"] for r in mediawiki.api_requests()[seen:]]
+    asked = [r["params"] for r in wikimon_requests(mediawiki)[seen:]]
     assert [p.get("list") or p.get("prop") for p in asked] == ["recentchanges", "info", "revisions"]
     assert asked[1]["pageids"] == str(mediawiki.page_id(ARTICLE))

@@ -140,10 +140,10 @@ class EventStream:
 
     def _wiki(self, event: dict[str, Any]) -> WikiConfig | None:
         """The configured wiki the event is from: by its server_url (scheme, host and
-        port, as the wiki's api: URL has them), else by its server_name."""
+        port, as the wiki's api: URL has them), or by its server_name when it has none."""
         server_url = event.get("server_url")
-        if isinstance(server_url, str) and server_url.rstrip("/") in self.wikis:
-            return self.wikis[server_url.rstrip("/")]
+        if isinstance(server_url, str):
+            return self.wikis.get(server_url.rstrip("/"))
         name = event.get("server_name")
         if not isinstance(name, str):
             return None

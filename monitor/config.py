@@ -7,6 +7,7 @@ import hashlib
 import math
 import os
 import re
+import warnings
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -880,9 +881,12 @@ def _channel(doc: _Located, at: KeyPath, item: Any) -> Channel:
             )
         timeout = _duration(doc, at + ("timeout",), item.get("timeout")) or WEBHOOK_TIMEOUT
         return Channel("webhook", url=url, secret_env=secret_env, timeout=timeout)
-    import apprise  # only when alerts are configured: it is slow to import
+    with warnings.catch_warnings():  # apprise 2.x imports imghdr, deprecated in 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise  # only when alerts are configured: it is slow to import
 
-    if apprise.Apprise.instantiate(url) is None:
+        known = apprise.Apprise.instantiate(url) is not None
+    if not known:
         raise doc.error(
             at + (kind,),
             f"{parts.scheme or url!r}:// is not a notification URL apprise knows (see "

@@ -129,6 +129,8 @@ def poll_wiki(
         outcome.error = error
     outcome.problems += [r.problem for r in outcome.results if r.problem]
     if context.config.alerts:
+        for rule in context.config.alerts:  # a rule alerts on what is seen from its start
+            alert_log.rule_since(store, rule.name)
         for result in outcome.results:
             if result.first_revid is not None and result.last_revid is not None:
                 alert_log.mark_live(store, result.page, result.first_revid, result.last_revid, via)

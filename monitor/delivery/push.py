@@ -89,7 +89,7 @@ class StreamListener:
             context.close()
 
     def _opened(self, last_id: str | None) -> Callable[[], None]:
-        calls = []
+        calls: list[int] = []
 
         def opened() -> None:
             if calls:  # requests-sse reconnected after a drop, with Last-Event-ID

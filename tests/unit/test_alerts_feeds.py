@@ -246,8 +246,10 @@ def test_only_events_of_the_configured_wikis_pass_the_filter() -> None:
                      "2024-12-04T09:44:58Z"),
     ]  # fmt: skip
     # a local wiki is told apart by its port; garbage is skipped with a reason
-    event = {"type": "edit", "title": "X", "server_url": "http://127.0.0.1:8089",
-             "server_name": "127.0.0.1", "revision": {"new": 5}, "timestamp": 1733305500}  # fmt: skip
+    event = {
+        "type": "edit", "title": "X", "server_url": "http://127.0.0.1:8089",
+        "server_name": "127.0.0.1", "revision": {"new": 5}, "timestamp": 1733305500,
+    }  # fmt: skip
     assert stream.parse("a", json.dumps(event)).wiki == "local"  # type: ignore[union-attr]
     other_port = {**event, "server_url": "http://127.0.0.1:9999"}
     assert isinstance(stream.parse("b", json.dumps(other_port)), Skipped)

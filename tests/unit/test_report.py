@@ -69,7 +69,10 @@ from storage import Store
 def test_every_page_exists_and_every_link_resolves(static: Static):
     files = html_files(static.out)
     assert len(static.paths) == len(set(static.paths))
-    assert sorted(static.paths) == files  # exactly the listed pages, each one on disk
+    pages = sorted(p for p in static.paths if p.endswith(".html"))
+    assert pages == files  # exactly the listed pages, each one on disk
+    feeds = [p for p in static.paths if not p.endswith(".html")]
+    assert feeds == [f"{static.article}feed.atom"] and (static.out / feeds[0]).is_file()
     assert (static.out / "report.css").is_file() and (static.out / "report.js").is_file()
     # the pages the issue asks for are among them
     article = static.article

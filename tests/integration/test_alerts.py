@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ from push_fixtures import (
     recorded_events,
 )
 from smtp_fixtures import SmtpServer
+
+from storage import parse_time
 
 pytestmark = pytest.mark.mediawiki
 
@@ -159,12 +162,16 @@ def test_a_change_that_stood_for_the_hold_goes_to_a_signed_webhook_and_apprise(
 def test_vandalism_reverted_within_the_hold_alerts_nobody(
     mediawiki: TestWiki, webhook: WebhookReceiver, run, tmp_path: Path, db_path: Path
 ) -> None:
-    config = write_config(tmp_path, mediawiki, webhook_channel(webhook))
+    config = write_config(tmp_path, mediawiki, webhook_channel(webhook), hold="10s")
     assert run("poll", config=config).exit_code == 0
-    vandalise_and_revert(mediawiki)
+    vandal, revert = vandalise_and_revert(mediawiki)
+    times = {r["revid"]: parse_time(r["timestamp"]) for r in mediawiki.revisions(ARTICLE)}
+    assert times[revert] - times[vandal] < timedelta(seconds=10)  # reverted within the hold
     assert run("poll", config=config).exit_code == 0
-    assert run("alerts", config=config).stdout == "No alert is due.\n"  # within the hold
-    time.sleep(2.5)
+    # at the moment of the revert, the hold has not passed: nothing is due
+    within = run("alerts", config=config, clock=lambda: times[revert])
+    assert within.stdout == "No alert is due.\n"
+    wait_until(lambda: datetime.now(UTC) > times[revert] + timedelta(seconds=11), "the hold")
     result = run("alerts", config=config)
     assert result.exit_code == 0, result.output
     assert "no net change (reverted within the hold), nothing to send" in result.stdout

@@ -6,3 +6,5 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/import_big.py "$@"
 .venv/bin/python bench/analysis_big.py
 .venv/bin/python bench/report_big.py
+.venv/bin/python bench/alert_latency.py
+.venv/bin/python bench/recentchanges_requests.py

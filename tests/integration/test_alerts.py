@@ -370,3 +370,50 @@ def test_recentchanges_asks_once_per_wiki_and_interval(
     asked = [r["params"] for r in wikimon_requests(mediawiki)[seen:]]
     assert [p.get("list") or p.get("prop") for p in asked] == ["recentchanges", "info", "revisions"]
     assert asked[1]["pageids"] == str(mediawiki.page_id(ARTICLE))
+
+
+def test_test_alert_reaches_every_kind_of_channel(
+    webhook: WebhookReceiver, json_catcher: JsonCatcher, run, tmp_path: Path, monkeypatch
+) -> None:
+    """Without a wiki: an inline apprise URL, one read from the environment (apprise_env)
+    and a signed webhook, each named by the config, by the rule, or given as a URL."""
+    monkeypatch.setenv("WIKIMON_TEST_APPRISE_URL", f"json://127.0.0.1:{json_catcher.port}/env")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "contact: wikimon tests <tests@example.org>\n"
+        "wikis:\n  local:\n    api: http://127.0.0.1:9/api.php\n"
+        "articles: []\n"
+        "alerts:\n  - name: desk\n    channels:\n"
+        f"      - json://127.0.0.1:{json_catcher.port}/inline\n"
+        "      - apprise_env: WIKIMON_TEST_APPRISE_URL\n"
+        f"  - name: hooks\n    channels:\n{webhook_channel(webhook)}",
+        encoding="utf-8",
+    )
+    everything = run("test-alert", config=config)
+    assert everything.exit_code == 0, everything.output
+    assert everything.stdout.splitlines() == [
+        f"apprise json://127.0.0.1:{json_catcher.port}/…: test alert delivered (accepted)",
+        "apprise $WIKIMON_TEST_APPRISE_URL: test alert delivered (accepted)",
+        f"webhook {webhook.url}: test alert delivered (HTTP 200)",
+    ]
+    assert [b["title"] for b in json_catcher.bodies] == ["[test] wikimon"] * 2
+    assert "no change stored yet" in json_catcher.bodies[0]["message"]
+    (hook,) = webhook.received
+    assert hook.signed and hook.records == [] and hook.headers["X-Wikimon-Rule"] == "hooks"
+
+    by_rule = run("test-alert", "hooks", config=config)
+    assert by_rule.stdout == f"webhook {webhook.url}: test alert delivered (HTTP 200)\n"
+    by_url = run("test-alert", f"json://127.0.0.1:{json_catcher.port}/", config=config)
+    assert by_url.exit_code == 0 and len(json_catcher.bodies) == 3
+    assert len(webhook.received) == 2
+
+    monkeypatch.delenv("WIKIMON_TEST_APPRISE_URL")
+    missing = run("test-alert", "desk", config=config)
+    assert missing.exit_code == 1 and len(json_catcher.bodies) == 4  # the inline one went out
+    assert missing.stderr == (
+        "Error: apprise $WIKIMON_TEST_APPRISE_URL: alerts: the environment variable "
+        "WIKIMON_TEST_APPRISE_URL is not set; export it with the apprise URL of the channel\n"
+    )
+    unknown = run("test-alert", "nobody", config=config)
+    assert unknown.exit_code != 0
+    assert "'nobody' is neither an alert rule (configured: desk, hooks)" in unknown.stderr

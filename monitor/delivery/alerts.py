@@ -99,8 +99,8 @@ def rule_pages(context: Context, rule: AlertRule) -> dict[int, Page]:
 
 def windows(rule: AlertRule, times: list[str]) -> list[tuple[str, str, str]]:
     """The windows (start, end, due) of the changes made at ``times`` (sorted): a window
-    closes once ``hold`` passed without a change (``due``: then), or ``max_hold`` after it
-    opened; ``end`` is exclusive, at least a second after its last change."""
+    closes once ``hold`` passed without a change, or ``max_hold`` after it opened; ``end``
+    is exclusive, at least a second after its last change, and the window is due then."""
     found: list[tuple[str, str, str]] = []
     seconds = [parse_time(t) for t in dict.fromkeys(times)]
     hold, longest = timedelta(seconds=rule.hold), timedelta(seconds=rule.longest_hold)
@@ -110,9 +110,10 @@ def windows(rule: AlertRule, times: list[str]) -> list[tuple[str, str, str]]:
         if moment is not None and moment - last < hold and moment - first < longest:
             last = moment
             continue
-        due = min(last + hold, first + longest)
-        end = max(due, last + timedelta(seconds=1))
-        found.append((format_time(first), format_time(end), format_time(due)))
+        # revisions are dated to the second: another one of the window's last second may
+        # still come, so a window is due once its (exclusive) end has passed
+        end = max(min(last + hold, first + longest), last + timedelta(seconds=1))
+        found.append((format_time(first), format_time(end), format_time(end)))
         first = last = moment
     return found
 

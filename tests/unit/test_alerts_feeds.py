@@ -142,11 +142,12 @@ def test_changes_are_grouped_until_the_article_is_quiet_for_the_hold() -> None:
         ("2024-12-04T09:00:00Z", "2024-12-04T09:30:00Z"),
         ("2024-12-04T09:30:00Z", "2024-12-04T10:00:00Z"),
     ]
-    # no hold: every change is due at once, its window ends a second later
+    # no hold: a change's window ends a second later (revisions are dated to the second:
+    # another edit of that second may still come) and is due then
     instant = AlertRule("r", (), hold=0)
     assert windows(instant, ["2024-12-04T09:00:00Z", "2024-12-04T09:00:01Z"]) == [
-        ("2024-12-04T09:00:00Z", "2024-12-04T09:00:01Z", "2024-12-04T09:00:00Z"),
-        ("2024-12-04T09:00:01Z", "2024-12-04T09:00:02Z", "2024-12-04T09:00:01Z"),
+        ("2024-12-04T09:00:00Z", "2024-12-04T09:00:01Z", "2024-12-04T09:00:01Z"),
+        ("2024-12-04T09:00:01Z", "2024-12-04T09:00:02Z", "2024-12-04T09:00:02Z"),
     ]
 
 

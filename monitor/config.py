@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import math
 import os
 import re
+import warnings
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +34,10 @@ DEFAULT_POLL_INTERVAL = 600.0  # seconds
 DEFAULT_JITTER = 30.0
 DEFAULT_OUTBOX = "outbox"
 DEFAULT_RETRY = 300.0  # seconds before another try at delivering a digest
+DEFAULT_STREAM_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
+STREAM_SAFETY_NET = 3600.0  # seconds: the default poll interval of a wiki whose stream is on
+DEFAULT_HOLD = 600.0  # seconds an alert waits for a revert
+WEBHOOK_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,19 @@ class WikiConfig:
     name: str
     api_url: str
     interval: float | None = None  # poll interval in seconds; None: the poll: default
+    stream: bool = False  # listen to the recentchange EventStream (`wikimon run`)
+    stream_url: str = DEFAULT_STREAM_URL
+    recentchanges: bool = False  # one list=recentchanges request per poll, not prop=info per 50
 
     @property
     def host(self) -> str:
         return urlsplit(self.api_url).netloc
+
+    @property
+    def server_url(self) -> str:
+        """scheme://host[:port], as a recent change's ``server_url`` names its wiki."""
+        parts = urlsplit(self.api_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,29 @@ class SmtpConfig:
                 f"export it with the SMTP password of {self.user}"
             )
         return value
+
+
+class ChangeFilter(Protocol):
+    """What digests and alerts select: fields by pattern, figure changes by thresholds."""
+
+    def wants_field(self, name: str) -> bool: ...
+
+    def wants_figure_change(self, old: int | None, new: int | None) -> bool: ...
+
+
+def moves_enough(
+    old: int | None, new: int | None, min_change: int | None, min_percent: float | None
+) -> bool:
+    """Thresholds: a figure change counts if it moves by at least min_change or by at least
+    min_percent (either suffices); without thresholds, always."""
+    if min_change is None and min_percent is None:
+        return True
+    if old is None or new is None:
+        return True  # a figure that appears or vanishes is always news
+    moved = abs(new - old)
+    if min_change is not None and moved >= min_change:
+        return True
+    return min_percent is not None and (moved * 100 >= min_percent * abs(old) if old else moved > 0)
 
 
 class Trigger(Protocol):
@@ -123,21 +161,90 @@ class DigestConfig:
         return self.fields is None or any(fnmatch.fnmatchcase(name, p) for p in self.fields)
 
     def wants_figure_change(self, old: int | None, new: int | None) -> bool:
-        """Thresholds: a figure change is reported if it moves by at least min_change or
-        by at least min_percent (either suffices); without thresholds, always."""
-        if self.min_change is None and self.min_percent is None:
-            return True
-        if old is None or new is None:
-            return True  # a figure that appears or vanishes is always news
-        moved = abs(new - old)
-        if self.min_change is not None and moved >= self.min_change:
-            return True
-        return self.min_percent is not None and (
-            moved * 100 >= self.min_percent * abs(old) if old else moved > 0
-        )
+        return moves_enough(old, new, self.min_change, self.min_percent)
 
 
 DEFAULT_DIGEST = DigestConfig("daily")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where an alert goes: an apprise URL (inline, or read from an environment variable)
+    or a native webhook (POST of the change records, signed)."""
+
+    kind: str  # apprise | webhook
+    url: str | None = None  # None: read from ``url_env`` when sending
+    url_env: str | None = None
+    secret_env: str | None = None  # webhooks: the variable holding the HMAC secret
+    timeout: float = WEBHOOK_TIMEOUT
+
+    @property
+    def key(self) -> str:
+        """A stable name of the channel for the delivery records, with no secret in it
+        (a changed URL is another channel)."""
+        spec = f"{self.kind}\0{self.url or ''}\0{self.url_env or ''}"
+        return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        """How logs and commands name it: the webhook's URL without its query, an apprise
+        URL's scheme and host, or the environment variable it is read from."""
+        if self.url is None:
+            return f"{self.kind} ${self.url_env}"
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        path = parts.path if self.kind == "webhook" else ("/…" if parts.path.strip("/") else "")
+        return f"{self.kind} {parts.scheme}://{host}{path}"
+
+    def target(self) -> str:
+        """The URL to send to (from the environment when so configured)."""
+        if self.url is not None:
+            return self.url
+        assert self.url_env is not None
+        value = os.environ.get(self.url_env, "").strip()
+        if not value:
+            raise ConfigError(
+                f"alerts: the environment variable {self.url_env} is not set; export it with "
+                "the apprise URL of the channel"
+            )
+        return value
+
+    def secret(self) -> bytes | None:
+        if self.secret_env is None:
+            return None
+        value = os.environ.get(self.secret_env)
+        if not value:
+            raise ConfigError(
+                f"alerts: the environment variable {self.secret_env} is not set; export it "
+                "with the webhook's signing secret"
+            )
+        return value.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """An ``alerts:`` rule: which changes, how long to hold them, where they go."""
+
+    name: str
+    channels: tuple[Channel, ...]
+    articles: tuple[str, ...] | None = None  # titles; None: every tracked article
+    fields: tuple[str, ...] | None = None  # glob patterns; None: all
+    min_change: int | None = None
+    min_percent: float | None = None
+    hold: float = DEFAULT_HOLD  # seconds a change waits for a revert
+    max_hold: float | None = None  # an article never quiet for ``hold`` is alerted after this
+
+    def wants_field(self, name: str) -> bool:
+        return self.fields is None or any(fnmatch.fnmatchcase(name, p) for p in self.fields)
+
+    def wants_figure_change(self, old: int | None, new: int | None) -> bool:
+        return moves_enough(old, new, self.min_change, self.min_percent)
+
+    @property
+    def longest_hold(self) -> float:
+        return self.max_hold if self.max_hold is not None else 6 * self.hold
 
 
 @dataclass
@@ -158,6 +265,7 @@ class Config:
     report_url: str | None = None  # where `wikimon report` pages are published, for links
     log: str | None = None  # the daemon's log file; None: stderr
     notes: list[str] = field(default_factory=list)  # what a valid setting will do (file:line)
+    alerts: list[AlertRule] = field(default_factory=list)
 
     @property
     def default_wiki(self) -> str:
@@ -195,6 +303,9 @@ class Config:
         wiki_config = self.wikis.get(wiki)
         if wiki_config is not None and wiki_config.interval is not None:
             return wiki_config.interval
+        if wiki_config is not None and wiki_config.stream:
+            # the stream brings edits at once; polling is the slow safety net
+            return max(self.poll_interval, STREAM_SAFETY_NET)
         return self.poll_interval
 
     def digest(self, name: str) -> DigestConfig:
@@ -204,6 +315,9 @@ class Config:
         raise ConfigError(
             f"no digest named {name!r}; configured: {', '.join(d.name for d in self.digests)}"
         )
+
+    def alert_rule(self, name: str) -> AlertRule | None:
+        return next((rule for rule in self.alerts if rule.name == name), None)
 
 
 WIKI_NAME_RULE = (
@@ -327,8 +441,9 @@ class _Located:
 
 KNOWN_TOP_LEVEL = {
     "contact", "database", "wikis", "articles", "http", "poll", "smtp", "outbox", "digests",
-    "report_url", "log",
+    "report_url", "log", "alerts",
 }  # fmt: skip
+WIKI_KEYS = ("api", "interval", "stream", "stream_url", "recentchanges")
 HTTP_KEYS = ("timeout", "max_tries", "backoff", "max_delay")  # RetryPolicy's fields
 
 
@@ -386,8 +501,10 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             if not isinstance(settings, dict):
                 raise doc.error(("wikis", name), "must be a mapping with an api: URL")
             for key in settings:
-                if key not in ("api", "interval"):
-                    raise doc.error(("wikis", name, key), "unknown key; expected api, interval")
+                if key not in WIKI_KEYS:
+                    raise doc.error(
+                        ("wikis", name, key), f"unknown key; expected one of {', '.join(WIKI_KEYS)}"
+                    )
             api = settings.get("api")
             if (
                 not isinstance(api, str)
@@ -401,7 +518,22 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             if not parts.path.endswith("api.php"):
                 raise doc.error(("wikis", name, "api"), f"{api!r} does not end in api.php")
             interval = _duration(doc, ("wikis", name, "interval"), settings.get("interval"))
-            config.wikis[name] = WikiConfig(name, api, interval)
+            flags = {}
+            for key in ("stream", "recentchanges"):
+                flags[key] = settings.get(key, False)
+                if not isinstance(flags[key], bool):
+                    raise doc.error(("wikis", name, key), "must be true or false")
+            stream_url = settings.get("stream_url", DEFAULT_STREAM_URL)
+            if (
+                not isinstance(stream_url, str)
+                or urlsplit(stream_url).scheme not in ("http", "https")
+                or not urlsplit(stream_url).netloc
+            ):
+                raise doc.error(
+                    ("wikis", name, "stream_url"),
+                    f"must be the URL of a recentchange event stream, e.g. {DEFAULT_STREAM_URL}",
+                )
+            config.wikis[name] = WikiConfig(name, api, interval, stream_url=stream_url, **flags)
 
     http = data.get("http") or {}
     if not isinstance(http, dict):
@@ -497,6 +629,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     if "digests" in data:
         config.digests = _digests(doc, data["digests"])
         config.notes += _recipient_notes(doc, config)
+    if data.get("alerts") is not None:
+        config.alerts = _alerts(doc, data["alerts"])
     return config
 
 
@@ -665,39 +799,7 @@ def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
         if not isinstance(to, list):
             raise doc.error(at + ("to",), "must be an address or a list of addresses")
         recipients = tuple(_address(doc, at + ("to", j), a) for j, a in enumerate(to))
-        articles = item.get("articles", "all")
-        if articles == "all":
-            titles = None
-        elif isinstance(articles, list) and articles and all(isinstance(a, str) for a in articles):
-            try:
-                titles = tuple(normalize_title(a) for a in articles)
-            except InvalidTitle as error:
-                raise doc.error(at + ("articles",), str(error)) from None
-        else:
-            raise doc.error(at + ("articles",), "must be all or a list of titles")
-        fields = item.get("fields")
-        if fields is not None:
-            fields = [fields] if isinstance(fields, str) else fields
-            if (
-                not isinstance(fields, list)
-                or not fields
-                or not all(isinstance(f, str) and f.strip() for f in fields)
-            ):
-                raise doc.error(at + ("fields",), "must be a list of field names or patterns")
-            fields = tuple(f.strip() for f in fields)
-        min_change = item.get("min_change")
-        if min_change is not None and (
-            isinstance(min_change, bool) or not isinstance(min_change, int) or min_change < 0
-        ):
-            raise doc.error(at + ("min_change",), "must be a whole number (e.g. 10)")
-        min_percent = item.get("min_percent")
-        if min_percent is not None and (
-            isinstance(min_percent, bool)
-            or not isinstance(min_percent, int | float)
-            or not math.isfinite(min_percent)
-            or min_percent < 0
-        ):
-            raise doc.error(at + ("min_percent",), "must be a percentage (e.g. 5)")
+        titles, fields, min_change, min_percent = _selection(doc, at, item)
         timezone = item.get("timezone", "UTC")
         try:
             zoneinfo.ZoneInfo(timezone if isinstance(timezone, str) else "")
@@ -730,7 +832,7 @@ def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
                 articles=titles,
                 fields=fields,
                 min_change=min_change,
-                min_percent=float(min_percent) if min_percent is not None else None,
+                min_percent=min_percent,
                 cron=schedule,
                 every=every,
                 timezone=timezone,
@@ -738,3 +840,161 @@ def _digests(doc: _Located, digests: Any) -> list[DigestConfig]:
             )
         )
     return result
+
+
+def _selection(
+    doc: _Located, at: KeyPath, item: dict[str, Any]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, int | None, float | None]:
+    """What a digest or an alert rule selects: ``articles`` (all, or titles), ``fields``
+    (names or glob patterns) and the thresholds ``min_change`` / ``min_percent``."""
+    articles = item.get("articles", "all")
+    if articles == "all":
+        titles = None
+    elif isinstance(articles, list) and articles and all(isinstance(a, str) for a in articles):
+        try:
+            titles = tuple(normalize_title(a) for a in articles)
+        except InvalidTitle as error:
+            raise doc.error(at + ("articles",), str(error)) from None
+    else:
+        raise doc.error(at + ("articles",), "must be all or a list of titles")
+    fields = item.get("fields")
+    if fields is not None:
+        fields = [fields] if isinstance(fields, str) else fields
+        if (
+            not isinstance(fields, list)
+            or not fields
+            or not all(isinstance(f, str) and f.strip() for f in fields)
+        ):
+            raise doc.error(at + ("fields",), "must be a list of field names or patterns")
+        fields = tuple(f.strip() for f in fields)
+    min_change = item.get("min_change")
+    if min_change is not None and (
+        isinstance(min_change, bool) or not isinstance(min_change, int) or min_change < 0
+    ):
+        raise doc.error(at + ("min_change",), "must be a whole number (e.g. 10)")
+    min_percent = item.get("min_percent")
+    if min_percent is not None and (
+        isinstance(min_percent, bool)
+        or not isinstance(min_percent, int | float)
+        or not math.isfinite(min_percent)
+        or min_percent < 0
+    ):
+        raise doc.error(at + ("min_percent",), "must be a percentage (e.g. 5)")
+    return titles, fields, min_change, float(min_percent) if min_percent is not None else None
+
+
+ALERT_KEYS = (
+    "name", "articles", "fields", "min_change", "min_percent", "hold", "max_hold", "channels",
+)  # fmt: skip
+CHANNEL_KEYS = ("apprise", "apprise_env", "webhook", "secret_env", "timeout")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _alerts(doc: _Located, alerts: Any) -> list[AlertRule]:
+    if not isinstance(alerts, list):
+        raise doc.error(("alerts",), "must be a list of alert rules (- name: ...)")
+    result: list[AlertRule] = []
+    for i, item in enumerate(alerts):
+        at: KeyPath = ("alerts", i)
+        if not isinstance(item, dict):
+            raise doc.error(at, "must be a mapping with name:, fields:, channels: ...")
+        for key in item:
+            if key not in ALERT_KEYS:
+                raise doc.error(
+                    at + (key,), f"unknown key; expected one of {', '.join(ALERT_KEYS)}"
+                )
+        name = item.get("name", "instant" if i == 0 else None)
+        if not isinstance(name, str) or not is_wiki_name(name):
+            raise doc.error(at + ("name",), "each alert rule needs a name (letters, digits, . _ -)")
+        if name in {rule.name for rule in result}:
+            raise doc.error(at + ("name",), f"another alert rule is already named {name!r}")
+        titles, fields, min_change, min_percent = _selection(doc, at, item)
+        hold = item.get("hold")
+        hold_seconds = (
+            DEFAULT_HOLD if hold is None else _seconds(doc, at + ("hold",), hold, zero=True)
+        )
+        max_hold = _duration(doc, at + ("max_hold",), item.get("max_hold"))
+        if max_hold is not None and max_hold < hold_seconds:
+            raise doc.error(at + ("max_hold",), "must be at least as long as hold:")
+        channels = item.get("channels")
+        if not isinstance(channels, list) or not channels:
+            raise doc.error(
+                at + ("channels",),
+                "must be a list of apprise URLs (e.g. ntfy://topic) or webhooks (- webhook: URL)",
+            )
+        parsed = tuple(_channel(doc, at + ("channels", j), c) for j, c in enumerate(channels))
+        if len({c.key for c in parsed}) < len(parsed):
+            raise doc.error(at + ("channels",), "the same channel is listed twice")
+        result.append(
+            AlertRule(
+                name=name, channels=parsed, articles=titles, fields=fields,
+                min_change=min_change, min_percent=min_percent, hold=hold_seconds,
+                max_hold=max_hold,
+            )
+        )  # fmt: skip
+    return result
+
+
+def _channel(doc: _Located, at: KeyPath, item: Any) -> Channel:
+    if isinstance(item, str):
+        item = {"apprise": item}
+    if not isinstance(item, dict):
+        raise doc.error(at, "must be an apprise URL or a mapping such as webhook: URL")
+    for key in item:
+        if key not in CHANNEL_KEYS:
+            raise doc.error(at + (key,), f"unknown key; expected one of {', '.join(CHANNEL_KEYS)}")
+    kinds = [k for k in ("apprise", "apprise_env", "webhook") if k in item]
+    if len(kinds) != 1:
+        raise doc.error(at, "give one of apprise: URL, apprise_env: VARIABLE or webhook: URL")
+    kind = kinds[0]
+    for key in ("secret_env", "timeout"):
+        if key in item and kind != "webhook":
+            raise doc.error(at + (key,), "only webhooks take this key")
+    if kind == "apprise_env":
+        name = item[kind]
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            raise doc.error(
+                at + (kind,), "must be the NAME of an environment variable holding the URL"
+            )
+        return Channel("apprise", url_env=name)
+    url = item[kind]
+    if not isinstance(url, str) or not url.strip() or re.search(r"[\x00-\x20\x7f]", url.strip()):
+        raise doc.error(at + (kind,), "must be a URL on one line, without spaces")
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError as error:
+        raise doc.error(at + (kind,), f"not a URL ({error})") from None
+    if password:
+        raise doc.error(
+            at + (kind,),
+            "a password never goes in the file: put the whole URL in an environment variable "
+            "and name it in apprise_env:",
+        )
+    if kind == "webhook":
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise doc.error(at + (kind,), "must be an http:// or https:// URL")
+        secret_env = item.get("secret_env")
+        if secret_env is not None and (
+            not isinstance(secret_env, str) or not _ENV_NAME.fullmatch(secret_env)
+        ):
+            raise doc.error(
+                at + ("secret_env",),
+                "must be the NAME of an environment variable holding the secret (never the "
+                "secret itself)",
+            )
+        timeout = _duration(doc, at + ("timeout",), item.get("timeout")) or WEBHOOK_TIMEOUT
+        return Channel("webhook", url=url, secret_env=secret_env, timeout=timeout)
+    with warnings.catch_warnings():  # apprise 2.x imports imghdr, deprecated in 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise  # only when alerts are configured: it is slow to import
+
+        known = apprise.Apprise.instantiate(url) is not None
+    if not known:
+        raise doc.error(
+            at + (kind,),
+            f"{parts.scheme or url!r}:// is not a notification URL apprise knows (see "
+            "https://github.com/caronc/apprise/wiki for slack://, ntfy://, mailto:// …)",
+        )
+    return Channel("apprise", url=url)

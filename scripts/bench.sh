@@ -6,8 +6,10 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/import_big.py "$@"
 .venv/bin/python bench/analysis_big.py
 .venv/bin/python bench/report_big.py
-.venv/bin/python bench/visible_edits.py
+.venv/bin/python bench/silent_misses.py
 .venv/bin/python bench/hostile_wikitext.py
 .venv/bin/python bench/report_scale.py
 .venv/bin/python bench/add_many.py
 .venv/bin/python bench/startup.py
+.venv/bin/python bench/alert_latency.py
+.venv/bin/python bench/recentchanges_requests.py

@@ -5,6 +5,8 @@ from .integrity import DamagedDatabase
 from .models import (
     MAX_REVID,
     TIME_FORMAT,
+    AlertDeliveryRow,
+    AlertRow,
     AnalysisState,
     ArticleActivity,
     ChangeRecord,
@@ -16,6 +18,7 @@ from .models import (
     Revision,
     RevisionRow,
     StatusRow,
+    StreamPosition,
     SyncState,
     WikiRow,
     format_time,
@@ -31,6 +34,8 @@ from .texts import RevisionWriter
 
 __all__ = [
     "MAX_REVID",
+    "AlertDeliveryRow",
+    "AlertRow",
     "TIME_FORMAT",
     "AnalysisState",
     "ArticleActivity",
@@ -44,6 +49,7 @@ __all__ = [
     "Revision",
     "RevisionRow",
     "StatusRow",
+    "StreamPosition",
     "SyncState",
     "WikiRow",
     "RevisionWriter",

@@ -182,6 +182,62 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE revisions ADD COLUMN same_as INTEGER;
         """,
     ),
+    (
+        "0006_alerts",
+        """
+        CREATE TABLE live_revisions (
+            page INTEGER NOT NULL REFERENCES pages(id),
+            revid INTEGER NOT NULL,
+            timestamp TEXT NOT NULL,       -- the revision's
+            via TEXT NOT NULL,             -- poll | stream: how it was seen
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (page, revid)
+        );
+        CREATE INDEX live_revisions_time ON live_revisions (page, timestamp);
+        CREATE TABLE alert_rules (
+            name TEXT PRIMARY KEY,         -- an alerts: rule of the config
+            created_at TEXT NOT NULL       -- it alerts on revisions seen from then on
+        );
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            page INTEGER NOT NULL REFERENCES pages(id),
+            window_start TEXT NOT NULL,    -- [start, end): the chained windows of rule + page
+            window_end TEXT NOT NULL,
+            from_revid INTEGER,            -- the net change: from this revision ...
+            to_revid INTEGER,              -- ... to this one
+            title TEXT,                    -- NULL: nothing to say (reverted within the hold)
+            body TEXT,
+            records TEXT NOT NULL,         -- JSON: the change records, as `changes --json`
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX alerts_window ON alerts (rule, page, window_start);
+        CREATE TABLE alert_deliveries (
+            id INTEGER PRIMARY KEY,
+            alert INTEGER NOT NULL REFERENCES alerts(id),
+            channel TEXT NOT NULL,         -- Channel.key: no secret in it
+            label TEXT NOT NULL,           -- how logs name the channel
+            idempotency_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,                  -- NULL: still to deliver
+            failed_at TEXT,                -- refused for good: no more tries
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt TEXT
+        );
+        CREATE INDEX alert_deliveries_pending ON alert_deliveries (sent_at, next_attempt);
+        CREATE TABLE stream_state (
+            url TEXT PRIMARY KEY,          -- the event stream
+            last_event_id TEXT,            -- sent as Last-Event-ID to resume
+            event_time TEXT,               -- when that event happened (its meta.dt)
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE recentchanges_state (
+            wiki TEXT PRIMARY KEY REFERENCES wikis(name),
+            checked_until TEXT NOT NULL    -- list=recentchanges has been read up to here
+        );
+        """,
+    ),
 ]
 
 

@@ -333,3 +333,45 @@ class ArticleActivity:
     last_change: str | None  # when its facts last changed
     last_edit: str | None  # its newest stored revision
     recent: tuple[tuple[str, bool], ...]  # (timestamp, identity revert?) of recent revisions
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """A recorded alert window of a rule for a page; ``title`` None: nothing to say."""
+
+    id: int
+    rule: str
+    page: int  # local page id
+    window_start: str
+    window_end: str
+    from_revid: int | None
+    to_revid: int | None
+    title: str | None
+    body: str | None
+    records: str  # JSON text, as `wikimon changes --json` prints the records
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AlertDeliveryRow:
+    """One channel's delivery of an alert."""
+
+    id: int
+    alert: AlertRow
+    channel: str  # the channel's key
+    label: str
+    idempotency_key: str
+    created_at: str
+    sent_at: str | None
+    failed_at: str | None
+    attempts: int
+    last_error: str | None
+    next_attempt: str | None
+
+
+@dataclass(frozen=True)
+class StreamPosition:
+    url: str
+    last_event_id: str | None
+    event_time: str | None
+    updated_at: str

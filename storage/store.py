@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -581,6 +581,12 @@ class Store:
         values = dict(zip(SYNC_FIELDS, row, strict=True))
         values["history_complete"] = bool(values["history_complete"])
         return SyncState(**values)
+
+    def mark_polled(self, pages: Iterable[Page], when: str) -> None:
+        """Every revision of ``pages`` saved before ``when`` is stored (one transaction)."""
+        with self.transaction():
+            for page in pages:
+                self._update_sync_state(page, {"last_poll": when, "last_error": None})
 
     def update_sync_state(self, page: Page, **fields: Any) -> None:
         with self.transaction():

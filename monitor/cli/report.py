@@ -10,7 +10,9 @@ import click
 
 from ..context import Context
 from ..errors import WikimonError
+from ..fields import GROUPS
 from ..report import DEFAULT_TIMEOUT
+from ..report.feeds import DEFAULT_LIMIT, FeedFilter, build_feed  # no jinja2: starts fast
 from ..wording import plural
 from .base import cli, human_size, note_lagging, pass_context, wiki_option
 
@@ -83,3 +85,26 @@ def serve(context: Context, port: int, timeout: float) -> None:
         pass
     finally:
         server.server_close()
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--field", "glob", metavar="GLOB", help="Only fields matching GLOB, e.g. "
+              "'casualties*'.")  # fmt: skip
+@click.option("--group", type=click.Choice(list(GROUPS)), help="Only this field group.")
+@click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1),
+              help="At most this many entries (the newest).")  # fmt: skip
+@wiki_option("Wiki name, when the title is stored for several.")
+@pass_context
+def feed(
+    context: Context, title: str, glob: str | None, group: str | None, limit: int,
+    wiki: str | None,
+) -> None:  # fmt: skip
+    """Print an Atom 1.0 feed of TITLE's changes: one entry per revision that changed its
+    facts, newest first (`wikimon serve` serves the same at WIKI/PAGEID/feed.atom)."""
+    if glob and group:
+        raise click.UsageError("give --field or --group, not both")
+    page = context.page(title, wiki)
+    note_lagging(context.bring_up_to_date([page]))
+    wanted = FeedFilter(group=group, glob=glob)
+    click.echo(build_feed(context.reader(), context.config, page, wanted, limit=limit), nl=False)

@@ -35,8 +35,10 @@ from ..config import Config, DigestConfig
 from ..context import Context
 from ..errors import ConfigError, WikimonError
 from ..wording import plural
+from .alerts import log_pass, run_pass
 from .digest import previous_fire_time
 from .jobs import deliver_pending, digest_pages, make_digest, poll_wiki
+from .push import StreamListener, listeners
 
 log = logging.getLogger("wikimon")
 
@@ -80,6 +82,7 @@ class Daemon:
     failures: dict[str, int] = field(default_factory=dict)  # wiki -> consecutive failures
     scheduler: BlockingScheduler | None = None
     clock: Clock = system_clock  # the scheduler keeps real time; the jobs' "now" is this
+    streams: list[StreamListener] = field(default_factory=list)
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -116,6 +119,8 @@ class Daemon:
                     log.warning("%s", problem)
                 self.failures.pop(wiki, None)
                 log.info("%s", outcome.summary())
+                if self.config.alerts and outcome.new_revisions:
+                    log_pass(run_pass(context))  # a rule without hold alerts at once
                 return
             failures = self.failures[wiki] = self.failures.get(wiki, 0) + 1
             interval = self.poll_interval(wiki)
@@ -166,6 +171,14 @@ class Daemon:
 
     def deliver(self) -> None:
         self._work(lambda context: self._deliver(context))
+
+    def alerts(self) -> None:
+        self._work(lambda context: log_pass(run_pass(context)))
+
+    def alert_tick(self) -> float:
+        """Seconds between two looks at the alerts: a quarter of the shortest hold, between
+        1 s and 30 s (a poll or an event that finds changes looks at once, too)."""
+        return min(30.0, max(1.0, min(rule.hold for rule in self.config.alerts) / 4))
 
     def _deliver(self, context: Context, only: set[int] | None = None) -> None:
         for delivery in deliver_pending(context, only=only):
@@ -227,6 +240,16 @@ class Daemon:
             next_run_time=now,  # digests a crash or an outage left behind
             misfire_grace_time=max(1, int(retry)),
         )
+        if self.config.alerts:
+            tick = self.alert_tick()
+            scheduler.add_job(
+                self.alerts,
+                IntervalTrigger(seconds=tick),
+                id="alerts",
+                name=f"alerts every {tick:g} s",
+                next_run_time=now,  # alerts a crash or an outage left behind
+                misfire_grace_time=max(1, int(tick)),
+            )
         scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         return scheduler
 
@@ -256,6 +279,11 @@ class Daemon:
         threading.Thread(target=self._shutdown, name="wikimon-shutdown", daemon=True).start()
 
     def _shutdown(self) -> None:
+        for listener in self.streams:
+            # closing waits for a read in progress to end: not here (the listeners are
+            # daemon threads, which end with the process; an event being processed holds
+            # ``busy``, which run() waits for)
+            threading.Thread(target=listener.stop, daemon=True).start()
         while not self.finished.is_set():
             if self.scheduler is None:  # stopped before run() built it: wait for it
                 time.sleep(0.05)
@@ -272,8 +300,18 @@ class Daemon:
             self.scheduler = self.build()
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-            jobs = ", ".join(job.name for job in self.scheduler.get_jobs())
+            self.streams = listeners(
+                lambda: Context(self.config_path, self.db_path, self.config, clock=self.clock),
+                list(self.config.wikis.values()), self.config.contact or "", self.busy,
+                self.stopping,
+            )  # fmt: skip
+            jobs = ", ".join(
+                [job.name for job in self.scheduler.get_jobs()]
+                + [f"stream {s.names} from {s.url}" for s in self.streams]
+            )
             log.info("wikimon run: database %s; jobs: %s", self.db_path, jobs)
+            for listener in self.streams:
+                listener.start()
             self.scheduler.start()  # returns once shut down
             self.finished.set()
             with self.busy:  # the job in progress, if any, has finished its unit of work

@@ -16,7 +16,7 @@ from storage import ChangeRow, Page, Store, format_time, parse_time, up_to
 from storage import changes as changelog
 
 from ..attribution import Credit, window_blame
-from ..config import Config, DigestConfig
+from ..config import ChangeFilter, Config, DigestConfig
 from ..core.diff import diff_facts
 from ..core.facts import Change, Facts
 from ..fields import field_order
@@ -140,7 +140,7 @@ def build_digest(
 def summarize_article(
     store: Store,
     config: Config,
-    digest: DigestConfig,
+    digest: ChangeFilter,
     page: Page,
     window_start: str,
     window_end: str,

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage import DigestRow, Page, format_time, parse_time
+from storage import alerts as alert_log
 from storage import digests as digest_log
 
 from ..analysis import AnalysisResult
 from ..config import DigestConfig
 from ..context import Context
 from ..errors import ConfigError, WikimonError
+from ..sources import recentchanges
 from ..sources.sync import PollResult, add_configured, poll_pages
 from ..wording import plural
 from .digest import Digest, build_digest, first_start, scheduled_window
@@ -109,21 +111,33 @@ def poll_wiki(
     *,
     due_at: datetime | None = None,
     slack: float = 0.0,
+    via: str = "poll",
 ) -> WikiPoll:
     """Check ``pages`` (default: every tracked article on ``wiki``, after adding those the
     config lists; with ``due_at``, only those whose poll interval has elapsed) with one
-    batched request, store their new revisions and analyse them."""
+    batched request, store their new revisions and analyse them. With ``recentchanges:
+    true`` for the wiki, one list=recentchanges request says which of them changed.
+    Revisions found are marked as seen live (``via`` poll or stream) for the alerts."""
     store = context.store()
     outcome = WikiPoll(wiki)
+    wiki_config = context.config.wikis.get(wiki)
+    recent = pages is None and wiki_config is not None and wiki_config.recentchanges
     try:
         if pages is None:
             outcome.added, outcome.problems = add_configured_articles(context, wiki)
-            pages = store.pages(tracked_only=True, wiki=wiki)
-            if due_at is not None:
+            pages = tracked = store.pages(tracked_only=True, wiki=wiki)
+            since = recentchanges.read_from(store, wiki, store.now()) if recent else None
+            until = None
+            if since is not None:  # one request says which changed: check only those
+                pages, until = _recently_changed(context, wiki, tracked, since)
+            elif due_at is not None and not recent:
                 pages = [p for p in pages if _due(context, p, due_at, slack)]
         outcome.checked = len(pages)
         if pages:
             outcome.results = poll_pages(store, context.client(wiki), wiki, pages)
+        if recent:
+            outcome.checked = len(tracked)
+            _recent_changes_read(context, wiki, tracked, until)
     except ConfigError:
         raise
     except WikimonError as error:
@@ -131,8 +145,42 @@ def poll_wiki(
             store.update_sync_state(page, last_error=str(error))
         outcome.error = error
     outcome.problems += [r.problem for r in outcome.results if r.problem]
+    if context.config.alerts:
+        for rule in context.config.alerts:  # a rule alerts on what is seen from its start
+            alert_log.rule_since(store, rule.name)
+        for result in outcome.results:
+            if result.first_revid is not None and result.last_revid is not None:
+                alert_log.mark_live(store, result.page, result.first_revid, result.last_revid, via)
     outcome.analysis = context.analyze_stale()
     return outcome
+
+
+def _recently_changed(
+    context: Context, wiki: str, tracked: list[Page], since: str
+) -> tuple[list[Page], str | None]:
+    """``recentchanges: true``: the tracked pages to check (those the wiki's recent changes
+    since ``since`` name, and those not polled since: newly tracked) and the wiki's time
+    of the answer."""
+    store = context.store()
+    changed, until = recentchanges.changed_pages(store, context.client(wiki), tracked, since)
+    ids = {page.id for page in changed}
+    changed += [p for p in tracked
+                if p.id not in ids and (store.sync_state(p).last_poll or "") < since]  # fmt: skip
+    return changed, until
+
+
+def _recent_changes_read(
+    context: Context, wiki: str, tracked: list[Page], until: str | None
+) -> None:
+    """The recent changes were read up to ``until`` (None: every page was checked, the
+    first time): every tracked page of the wiki is known up to then (the digests'
+    horizon), and the next read starts there."""
+    store = context.store()
+    if until is None:
+        polls = [store.sync_state(p).last_poll for p in tracked]
+        until = min([p for p in polls if p] or [store.now()])
+    store.mark_polled([p for p in tracked if (store.sync_state(p).last_poll or "") < until], until)
+    alert_log.save_recentchanges_until(store, wiki, until)
 
 
 def _due(context: Context, page: Page, now: datetime, slack: float) -> bool:

@@ -39,6 +39,7 @@ from ..links import (
 from ..templating import TEMPLATES, environment
 from ..wording import describe, isolate
 from .charts import Point, Series, line_chart, presence_chart, sparkline
+from .feeds import FeedFilter, build_feed, feed_file
 from .history import ArticleHistory, Revision, load_history
 
 ASSETS = ("report.css", "report.js")
@@ -278,10 +279,23 @@ class Report:
             *self.field_pages(page).values(),
             as_of_path(page),
             *(as_of_path(page, day) for day in self.moments(page).days),
+            article_dir(page) + feed_file(),
         ]
 
-    def render(self, path: str, at: str | None = None) -> str:
-        """The page at ``path`` (``at``: a date or revid, for as-of pages when served)."""
+    def feed(self, page: Page, group: str | None, self_url: str | None = None) -> str:
+        """The article's Atom feed (of a field group); ``self_url``: where it is served
+        (else the published report's address, if the config gives one)."""
+        base = self.config.report_url
+        where = article_dir(page) + feed_file(group)
+        return build_feed(
+            self.store, self.config, page, FeedFilter(group=group),
+            self_url=self_url or (base + where if base else None),
+            report_url=base + article_path(page) if base else None,
+        )  # fmt: skip
+
+    def render(self, path: str, at: str | None = None, self_url: str | None = None) -> str:
+        """The page at ``path`` (``at``: a date or revid, for as-of pages when served;
+        ``self_url``: the address it is served at, for feeds)."""
         if path in ("", "index.html"):
             return self._render("index.html", path or "index.html", self._index())
         match = _ARTICLE.match(path)
@@ -293,8 +307,13 @@ class Report:
             raise NotFound(path)
         if rest == "index.html":
             return self._render("article.html", path, self._article(page, None))
-        group = re.fullmatch(r"changes-([a-z]+)\.html", rest)
-        if group and group[1] in self.filter_groups(page):
+        if feed := re.fullmatch(r"feed(?:-([a-z]+))?\.atom", rest):
+            if feed[1] is not None and feed[1] not in GROUPS:
+                raise NotFound(path)
+            return self.feed(page, feed[1], self_url)
+        if (group := re.fullmatch(r"changes-([a-z]+)\.html", rest)) and group[
+            1
+        ] in self.filter_groups(page):
             return self._render("article.html", path, self._article(page, group[1]))
         if rest == "contested.html":
             return self._render("contested.html", path, self._contested(page))
@@ -361,6 +380,7 @@ class Report:
             "api_url": api_url,
             "wiki_url": page_url(api_url, page) if api_url else None,
             "dir": article_dir(page),
+            "feed": article_dir(page) + feed_file(),  # <link rel="alternate"> in the head
             "hidden_comments": self.hidden_comments(page),  # the timeline's "(summary hidden)"
             "links": {
                 "article": article_path(page),

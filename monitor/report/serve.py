@@ -32,6 +32,7 @@ from storage.integrity import diagnose
 from ..config import Config
 from ..wording import escape
 from . import DEFAULT_TIMEOUT
+from .feeds import CONTENT_TYPE as FEED_TYPE
 from .pages import ASSETS, HistoryCache, NotFound, Report, asset_bytes
 
 MAX_CONNECTIONS = 64  # served at once (each is a thread); more are answered 503
@@ -77,7 +78,8 @@ def make_app(db_path: str, config: Config) -> WSGIApplication:
         try:
             store = Store(db_path, readonly=True)
             at = (query.get("at") or [None])[0]
-            html = Report(store, config, cache=cache, live=True).render(path, at=at)
+            self_url = f"http://{environ['HTTP_HOST']}/{path}"  # a checked local host
+            html = Report(store, config, cache=cache, live=True).render(path, at, self_url)
         except NotFound:
             body = b"<!DOCTYPE html><title>Not found</title><p>No such page. <a href='/'>Index</a>"
             return respond("404 Not Found", "text/html; charset=utf-8", body)
@@ -92,7 +94,8 @@ def make_app(db_path: str, config: Config) -> WSGIApplication:
         finally:
             if store is not None:
                 store.close()
-        return respond("200 OK", "text/html; charset=utf-8", html.encode())
+        kind = FEED_TYPE if path.endswith(".atom") else "text/html; charset=utf-8"
+        return respond("200 OK", kind, html.encode())
 
     return app
 

@@ -215,7 +215,10 @@ class WikiClient:
         cont: dict[str, Any] = {"continue": ""}
         while True:
             result = self.call(**params, **cont)
-            yield result.get("query", {})
+            query = result.get("query", {})
+            if time_problem(str(result.get("curtimestamp", ""))) is None:
+                query["curtimestamp"] = result["curtimestamp"]  # asked with curtimestamp=1
+            yield query
             if "continue" not in result:
                 return
             if result["continue"] == cont:  # the same answer again and again: never ends
@@ -310,6 +313,33 @@ class WikiClient:
                 raise bad(f"with no {kind} {name}")
         if "lastrevid" in page and not _is_int(page["lastrevid"]):
             raise bad("whose lastrevid is not a number")
+
+    def recent_changes(self, since: str) -> tuple[list[dict[str, Any]], str | None]:
+        """list=recentchanges from ``since`` (inclusive) on: edits, page creations and log
+        entries (moves, deletions…), oldest first, 500 per request. Each entry, checked,
+        has ``type``, ``ns``, ``title``, ``pageid``, ``revid`` (0 for log entries) and
+        ``timestamp``. Also the wiki's time of the first answer, when it gave one."""
+        entries: list[dict[str, Any]] = []
+        until: str | None = None
+        for query in self.query(
+            list="recentchanges", rcprop="title|ids|timestamp|loginfo", rctype="edit|new|log",
+            rcdir="newer", rcstart=since, rclimit="max", curtimestamp="1",
+        ):  # fmt: skip
+            until = until or query.get("curtimestamp")
+            changes = query.get("recentchanges", [])
+            if not isinstance(changes, list):
+                raise self._malformed(f"recent changes that are not a list ({_show(changes)})")
+            for change in changes:
+                if (
+                    not isinstance(change, dict)
+                    or not isinstance(change.get("type"), str)
+                    or not isinstance(change.get("title"), str)
+                    or not all(_is_int(change.get(k, 0)) for k in ("ns", "pageid", "revid"))
+                    or time_problem(str(change.get("timestamp", ""))) is not None
+                ):
+                    raise self._malformed(f"a malformed recent change ({_show(change)})")
+                entries.append({"ns": 0, "pageid": 0, "revid": 0, **change})
+        return entries, until
 
     def title_rules(self) -> tuple[bool, list[str]]:
         """(case_sensitive, namespace names) from siteinfo: how this wiki spells titles."""

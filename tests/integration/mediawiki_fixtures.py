@@ -15,7 +15,8 @@ Register the fixtures in tests/conftest.py with::
   from a generated export; long enough that a backfill takes several requests (kill -9 tests).
 
 Every api.php request is logged (``TestWiki.api_requests()``); ``TestWiki.slow_api(ms)`` delays
-each one.
+each one. Every recent change is appended to ``recentchanges.jsonl`` in MediaWiki's JSON RC
+feed format (``TestWiki.recent_changes_file``), which the tests' EventStreams server streams.
 
 ``mediawiki`` (function) serves a private copy of it on a free port and yields a ``TestWiki``.
 
@@ -98,7 +99,7 @@ SECOND_ARTICLE_REVISIONS: list[tuple[str, str, bool, str]] = [
 
 _EXPORT_NS = "{http://www.mediawiki.org/xml/export-0.11/}"
 _COPY_IGNORE = shutil.ignore_patterns(
-    "server.pid", "server.log", "fake_lag", "slow_api", "api_requests.log"
+    "server.pid", "server.log", "fake_lag", "slow_api", "api_requests.log", "recentchanges.jsonl"
 )
 
 
@@ -409,6 +410,11 @@ class TestWiki:
             time.sleep(0.01)
         with contextlib.suppress(FileNotFoundError):
             (self.dir / "server.pid").unlink()
+
+    @property
+    def recent_changes_file(self) -> Path:
+        """Where the wiki appends each recent change (one JSON object a line)."""
+        return self.dir / "recentchanges.jsonl"
 
     @property
     def running(self) -> bool:

@@ -70,7 +70,10 @@ from storage import Store
 def test_every_page_exists_and_every_link_resolves(static: Static):
     files = html_files(static.out)
     assert len(static.paths) == len(set(static.paths))
-    assert sorted(static.paths) == files  # exactly the listed pages, each one on disk
+    pages = sorted(p for p in static.paths if p.endswith(".html"))
+    assert pages == files  # exactly the listed pages, each one on disk
+    feeds = [p for p in static.paths if not p.endswith(".html")]
+    assert feeds == [f"{static.article}feed.atom"] and (static.out / feeds[0]).is_file()
     assert (static.out / "report.css").is_file() and (static.out / "report.js").is_file()
     # the pages the issue asks for are among them
     article = static.article
@@ -768,7 +771,8 @@ def test_a_second_report_rewrites_only_the_articles_changed_since(
     sample_key, second_key = f"enwiki/{sample.changes[0]['page_id']}", "enwiki/777"
     assert set(manifest["articles"]) == {sample_key, second_key}
     listed = {p for entry in manifest["articles"].values() for p in entry["files"]}
-    assert listed | {"index.html"} == set(html_files(out))
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*.atom")}
+    assert listed | {"index.html"} == set(html_files(out)) | written
     # mark a page of each article: a page rewritten loses its mark
     marked = {key: out / key / "index.html" for key in (sample_key, second_key)}
     for path in marked.values():
@@ -818,7 +822,7 @@ def test_pages_that_no_longer_exist_are_deleted_and_nothing_else(
     gone = {p for p in before if not p.startswith(("enwiki/777/", "index.html"))} - {
         "enwiki/mine.html"
     }
-    assert summary.endswith(f"; {len(gone)} old files removed.")
+    assert summary.endswith(f"; {len(gone) + 1} old files removed.")  # + its feed.atom
     assert not (out / "enwiki" / str(sample.changes[0]["page_id"])).exists()
     assert set(html_files(out)) == before - gone
     assert (out / "my-notes.txt").read_text() == "mine"

@@ -40,6 +40,12 @@ def test_migrations_are_recorded_once(tmp_path):
         "reverted",
         "analysis_state",
         "digests",
+        "live_revisions",
+        "alert_rules",
+        "alerts",
+        "alert_deliveries",
+        "stream_state",
+        "recentchanges_state",
     }
 
 

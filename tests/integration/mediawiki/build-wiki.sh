@@ -96,6 +96,16 @@ $wgHooks['ApiBeforeMain'][] = static function ( &$main ) {
 		usleep( 1000 * (int)file_get_contents( $f ) );
 	}
 };
+# Every recent change is appended to $WIKI/recentchanges.jsonl in MediaWiki's own JSON feed
+# format (JSONRCFeedFormatter: what Wikimedia's EventStreams `recentchange` events carry,
+# less their `meta`): the tests' EventStreams server streams these lines.
+class WikimonTestsRCFeed extends FormattedRCFeed {
+	public function send( array $feed, $line ) {
+		file_put_contents( __DIR__ . '/recentchanges.jsonl', $line . "\n", FILE_APPEND | LOCK_EX );
+		return true;
+	}
+}
+$wgRCFeeds['wikimon-tests'] = [ 'class' => 'WikimonTestsRCFeed', 'formatter' => 'JSONRCFeedFormatter' ];
 EOF
 export MW_CONFIG_FILE="$WIKI/LocalSettings.php" MW_PORT="$PORT"
 

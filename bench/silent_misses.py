@@ -2,7 +2,7 @@
 field of every real infobox of the corpus (the generator is tests/visible_edits.py; the
 README reports these figures).
 
-    .venv/bin/python bench/visible_edits.py [--per-kind N] [--misses]
+    .venv/bin/python bench/silent_misses.py [--per-kind N] [--misses]
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ def test_migrations_are_recorded_once(tmp_path):
         "reverted",
         "analysis_state",
         "digests",
+        "current_facts",
     }
 
 

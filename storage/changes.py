@@ -125,10 +125,10 @@ def changes(
     *,
     since: str | None = None,
     until: str | None = None,
-    field: str | None = None,
+    fields: Sequence[str] = (),
 ) -> list[ChangeRow]:
     """Change records oldest first, with their revision's user and comment and revert marks."""
-    return list(iter_changes(store, page, since=since, until=until, field=field))
+    return list(iter_changes(store, page, since=since, until=until, fields=fields))
 
 
 def iter_changes(
@@ -137,9 +137,10 @@ def iter_changes(
     *,
     since: str | None = None,
     until: str | None = None,
-    field: str | None = None,
+    fields: Sequence[str] = (),
 ) -> Iterator[ChangeRow]:
-    """:func:`changes`, one row at a time (exports of long histories)."""
+    """:func:`changes`, one row at a time (exports of long histories). ``fields``: only
+    these fields, by name or by glob pattern (``casualties*``, as SQLite's GLOB)."""
     where = ["c.page = ?"]
     params: list[int | str] = [page.id]
     if since:
@@ -148,9 +149,10 @@ def iter_changes(
     if until:
         where.append("c.timestamp < ?")
         params.append(until)
-    if field:
-        where.append("c.field = ?")
-        params.append(field)
+    if fields:
+        tests = [f"c.field {'GLOB' if set('*?[') & set(f) else '='} ?" for f in fields]
+        where.append(f"({' OR '.join(tests)})")
+        params.extend(fields)
     sql = f"""
         SELECT c.revid, c.parent_revid, c.timestamp,
                CASE WHEN r.userhidden THEN NULL ELSE r.user END,

@@ -14,8 +14,8 @@ from ..errors import UnknownTitle, WikimonError
 from ..sources.importer import import_dump
 from ..sources.sync import add_page, backfill_page
 from ..sources.titles import normalize_title
-from ..wording import plural
-from .base import cli, parse_date, pass_context, shell_quote, wiki_option
+from ..wording import plural, shell_quote
+from .base import cli, parse_date, pass_context, wiki_option
 
 
 @cli.command()

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 Moment = str | date | datetime  # 2024-11-29, 2024-11-29T12:00:00Z, or a date/datetime
+Titles = str | Page | Iterable[str | Page] | None  # one page or several; None: all
 
 
 @dataclass(frozen=True)
@@ -160,12 +161,14 @@ class Database:
         more = f" and {len(tracked) - 10} more (see `wikimon status`)" if len(tracked) > 10 else ""
         return f"{message} {label}: {listing}{more}. Track another with `wikimon add TITLE`"
 
-    def _pages(self, titles: Iterable[str] | str | None, wiki: str | None) -> list[Page]:
+    def pages_of(self, titles: Titles = None, wiki: str | None = None) -> list[Page]:
+        """The stored pages of ``titles`` (a title, a Page, or several; None: every
+        stored page, or every page of ``wiki``), by wiki and title."""
         if titles is None:
             return self.store.pages(wiki=wiki)
-        if isinstance(titles, str):
+        if isinstance(titles, str | Page):
             titles = [titles]
-        return [self.page(title, wiki) for title in titles]
+        return [t if isinstance(t, Page) else self.page(t, wiki) for t in titles]
 
     # -- revisions -----------------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ class Database:
 
     def changes(
         self,
-        title: Iterable[str] | str | None = None,
+        title: Titles = None,
         since: Moment | None = None,
         until: Moment | None = None,
         fields: Iterable[str] | None = None,
@@ -209,7 +212,7 @@ class Database:
         Streams: one page's records are read at a time."""
         wanted = tuple(fields or ())
         start, end = moment(since), moment(until)
-        for page in self._pages(title, wiki):
+        for page in self.pages_of(title, wiki):
             for row in changelog.iter_changes(
                 self.store, page, since=start, until=end, fields=wanted
             ):
@@ -219,7 +222,7 @@ class Database:
 
     def facts(
         self,
-        title: str,
+        title: str | Page,
         at: Moment | int | None = None,
         wiki: str | None = None,
         infobox: str | None = None,
@@ -228,7 +231,7 @@ class Database:
         means the end of that day, UTC) or time. A revision-deleted revision gives the
         last visible one before it. ``infobox`` names the template to read [default: the
         one the page's change log was made with, else the first ``{{Infobox …}}``]."""
-        page = self.page(title, wiki)
+        page = title if isinstance(title, Page) else self.page(title, wiki)
         store = self.store
         limit: tuple[str, int] | None = None
         if isinstance(at, int) or (isinstance(at, str) and is_revid(at)):
@@ -249,10 +252,33 @@ class Database:
             raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
         text = store.text(page, meta.revid)
         assert text is not None
-        if infobox is None:
-            state = changelog.analysis_state(store, page)
-            infobox = state.infobox if state else None
+        infobox = self._infobox(page) if infobox is None else infobox
         return FactsAt(page, meta, extract_facts(text.decode("utf-8", "replace"), infobox))
+
+    def history(
+        self,
+        title: str | Page,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        wiki: str | None = None,
+        infobox: str | None = None,
+    ) -> Iterator[FactsAt]:
+        """The facts of every revision with text saved at or after ``since`` and before
+        ``until``, oldest first (texts are decoded in one sequential pass)."""
+        page = title if isinstance(title, Page) else self.page(title, wiki)
+        start, end = moment(since), moment(until)
+        infobox = self._infobox(page) if infobox is None else infobox
+        for meta, text in self.store.texts(page):
+            if end is not None and meta.timestamp >= end:
+                break
+            if text is None or (start is not None and meta.timestamp < start):
+                continue
+            yield FactsAt(page, meta, extract_facts(text.decode("utf-8", "replace"), infobox))
+
+    def _infobox(self, page: Page) -> str | None:
+        """The template the page's change log was made with (None: the first Infobox)."""
+        state = changelog.analysis_state(self.store, page)
+        return state.infobox if state else None
 
     # -- closing -------------------------------------------------------------------------------
 

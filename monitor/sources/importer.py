@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from storage import Page, Revision, RevisionWriter, Store
+from storage import Page, Revision, RevisionWriter, Store, WikiRow
 
 from ..config import Config
 from ..errors import DumpError
@@ -32,15 +32,18 @@ class ImportResult:
         return not self.problems and self.error is None
 
 
-def wiki_for_export(store: Store, config: Config, siteinfo: SiteInfo | None) -> str:
-    """Which wiki an export belongs to: the configured wiki on the same host, else one
-    named after the export's database name (enwiki, dewiki…)."""
+def wiki_for_export(
+    config: Config, siteinfo: SiteInfo | None, known: Iterable[WikiRow] = ()
+) -> str:
+    """Which wiki an export belongs to: the configured wiki on the same host, else a
+    ``known`` one (stored) on that host, else one named after the export's database name
+    (enwiki, dewiki…), else its host."""
     host = urlsplit(siteinfo.base).netloc if siteinfo and siteinfo.base else ""
     if host:
         configured = config.wiki_for_host(host)
         if configured is not None:
             return configured.name
-        for wiki in store.wikis():
+        for wiki in known:
             if wiki.base_url and urlsplit(wiki.base_url).netloc == host:
                 return wiki.name
     if siteinfo and siteinfo.dbname:
@@ -129,7 +132,7 @@ def import_dump(
                     result.added += current.finish()
                     current = None
                 if result.wiki is None:
-                    result.wiki = wiki or wiki_for_export(store, config, siteinfo)
+                    result.wiki = wiki or wiki_for_export(config, siteinfo, store.wikis())
                     store.ensure_wiki(
                         result.wiki,
                         base_url=siteinfo.base if siteinfo else None,

@@ -7,8 +7,11 @@ import fnmatch
 import os
 import sys
 from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 
 import click
+import yaml
 
 from ..context import Context
 from ..errors import WikimonError
@@ -98,3 +101,25 @@ def _writer(out: str, fmt: str, columns: list[Column]) -> TableWriter:
         return TableWriter(out, fmt, columns)
     except OSError as error:  # no such directory, no permission…
         raise WikimonError(f"--out {out}: cannot write it ({error.strerror})") from None
+
+
+@cli.command("datasette-metadata")
+@click.option("--out", "out", default="-", show_default=True, metavar="FILE",
+              help="Where to write it (- for standard output).")  # fmt: skip
+@pass_context
+def datasette_metadata(context: Context, out: str) -> None:
+    """Print datasette's metadata for the database (titles, descriptions, facets of the
+    views changes_view, facts_now and revisions_view): datasette wikimon.db --metadata FILE."""
+    metadata = yaml.safe_load(resources.files("monitor").joinpath("metadata.yml").read_text())
+    # datasette names a database after its file
+    name = Path(context.db_path).stem
+    metadata["databases"] = {name: metadata["databases"]["wikimon"]}
+    text = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=88)
+    if out == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise WikimonError(f"--out {out}: cannot write it ({error.strerror})") from None
+    click.echo(f"Wrote datasette's metadata for {name} to {out}")

@@ -15,6 +15,7 @@ import yaml
 
 from ..context import Context
 from ..errors import WikimonError
+from ..export.cube import FileResult, run_cube, source_name
 from ..export.tables import (
     CHANGE_COLUMNS,
     FACT_COLUMNS,
@@ -123,3 +124,73 @@ def datasette_metadata(context: Context, out: str) -> None:
     except OSError as error:
         raise WikimonError(f"--out {out}: cannot write it ({error.strerror})") from None
     click.echo(f"Wrote datasette's metadata for {name} to {out}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, metavar="DIR", type=click.Path(file_okay=False),
+              help="Where to write the Parquet dataset (by wiki and by file).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1), metavar="N",
+              help="Worker processes of a local Dask cluster [default: one per CPU].")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on this Dask cluster instead, e.g. tcp://HOST:8786.")  # fmt: skip
+@pass_context
+def cube(
+    context: Context,
+    files: tuple[str, ...],
+    out: str,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
+    """The change records of whole MediaWiki dump files (any compression import reads),
+    one Dask task per file, as Parquet under DIR: no database. Files finished by an
+    earlier run are skipped, so a re-run resumes."""
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers and --scheduler exclude each other")
+    names: dict[str, str] = {}
+    for path in files:
+        if not os.path.isfile(path):
+            raise WikimonError(f"{path}: no such file")
+        other = names.setdefault(source_name(path), path)
+        if other != path:
+            raise WikimonError(
+                f"{other} and {path} have the same name: the output is partitioned by file "
+                "name; rename one"
+            )
+    failed = False
+
+    def report(result: FileResult) -> None:
+        nonlocal failed
+        failed = failed or not result.ok
+        for problem in result.problems:
+            click.echo(f"Warning: {problem}", err=True)
+        if result.skipped:
+            click.echo(f"{result.path}: done by an earlier run, skipped")
+        elif result.wiki is not None or result.error is None:
+            click.echo(
+                f"{result.path}: {plural(result.pages, 'page')}, "
+                f"{plural(result.revisions, 'revision')}, "
+                f"{plural(result.records, 'change record')}"
+                + (f" ({result.wiki})" if result.wiki else "")
+                + f" in {result.seconds:.1f} s"
+            )
+        if result.error:
+            click.echo(f"Error: {result.error}", err=True)
+
+    try:
+        results = run_cube(
+            list(files), out, context.config, workers=workers, scheduler=scheduler,
+            on_result=report,
+        )  # fmt: skip
+    except OSError as error:
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+        raise WikimonError(f"cannot start or reach {where}: {error}") from None
+    records = sum(r.records for r in results if not r.skipped)
+    skipped = sum(r.skipped for r in results)
+    click.echo(
+        f"{plural(len(results) - skipped, 'file')} analysed"
+        + (f", {skipped} skipped" if skipped else "")
+        + f": {plural(records, 'change record')} written to {out}/"
+    )
+    if failed:
+        sys.exit(1)

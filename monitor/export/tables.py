@@ -121,18 +121,18 @@ def format_for(path: str, given: str | None) -> str:
 
 
 class TableWriter:
-    """Rows to a file, written to ``NAME.partial`` and renamed when closed without error,
-    so that an interrupted export never leaves a file that looks complete. ``-`` is
-    standard output (CSV and JSON Lines)."""
+    """Rows to a file, written to ``partial`` (default ``NAME.partial``) and renamed when
+    closed without error, so that an interrupted export never leaves a file that looks
+    complete. ``-`` is standard output (CSV and JSON Lines)."""
 
-    def __init__(self, path: str, fmt: str, columns: list[Column]):
+    def __init__(self, path: str, fmt: str, columns: list[Column], partial: str | None = None):
         self.path, self.format, self.columns = path, fmt, columns
         self.rows = 0
         self._buffer: list[Record] = []
         self._stdout = path == "-"
         if self._stdout and fmt == "parquet":
             raise WikimonError("--out -: Parquet cannot go to standard output; name a file")
-        self._partial = path if self._stdout else f"{path}.partial"
+        self._partial = path if self._stdout else partial or f"{path}.partial"
         self._file: IO[str] | None = None
         self._parquet: Any = None
         if fmt == "parquet":

@@ -292,7 +292,7 @@ def run_cube(
         return results
     if scheduler is not None:
         cluster = None
-        client = distributed.Client(scheduler)
+        client = distributed.Client(scheduler, timeout=10)
     else:
         cluster = distributed.LocalCluster(
             n_workers=workers or os.cpu_count() or 1,

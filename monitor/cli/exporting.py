@@ -161,12 +161,14 @@ def cube(
 
     def report(result: FileResult) -> None:
         nonlocal failed
+        if result.skipped:  # its problems were reported by the run that did it
+            warned = f" (with {plural(len(result.problems), 'warning')})" if result.problems else ""
+            click.echo(f"{result.path}: done by an earlier run{warned}, skipped")
+            return
         failed = failed or not result.ok
         for problem in result.problems:
             click.echo(f"Warning: {problem}", err=True)
-        if result.skipped:
-            click.echo(f"{result.path}: done by an earlier run, skipped")
-        elif result.wiki is not None or result.error is None:
+        if result.wiki is not None or result.error is None:
             click.echo(
                 f"{result.path}: {plural(result.pages, 'page')}, "
                 f"{plural(result.revisions, 'revision')}, "

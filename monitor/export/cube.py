@@ -54,6 +54,7 @@ CUBE_HINT = "pip install 'wikimon[cube]'"
 MARKERS = "_success"
 PARTITION_COLUMNS = ("wiki",)  # in the directory names, not in the files
 FILE_COLUMNS = [c for c in CHANGE_COLUMNS if c.name not in PARTITION_COLUMNS]
+NO_SPILL = {"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False}
 
 
 @dataclass
@@ -265,6 +266,17 @@ def _distributed() -> Any:
     return distributed
 
 
+def _as_given(result: FileResult, path: str) -> FileResult:
+    """The result naming the file as the user did (the task had its absolute path)."""
+
+    def said(message: str) -> str:
+        absolute = result.path + ":"
+        return path + message[len(result.path) :] if message.startswith(absolute) else message
+
+    error = said(result.error) if result.error is not None else None
+    return replace(result, path=path, problems=list(map(said, result.problems)), error=error)
+
+
 def run_cube(
     paths: list[str],
     out: str,
@@ -278,9 +290,11 @@ def run_cube(
     processes or on the cluster at ``scheduler``; ``on_result`` hears of each file as it
     finishes (files skipped first)."""
     distributed = _distributed()
+    from dask import config as dask_config
+
     root = Path(out).resolve()
     results: list[FileResult] = []
-    todo = []
+    todo, given = [], []
     for path in paths:
         done = finished(root, path)
         if done is not None:
@@ -288,18 +302,23 @@ def run_cube(
             on_result(done)
         else:
             todo.append(os.path.abspath(path))
+            given.append(path)
     if not todo:
         return results
     if scheduler is not None:
         cluster = None
         client = distributed.Client(scheduler, timeout=10)
     else:
-        cluster = distributed.LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,  # one file per process: memory is bounded per worker
-            processes=True,
-            dashboard_address=":0",  # any free port: several clusters on one machine
-        )
+        # No spilling: a task's result is a few numbers. And a spilling worker has a
+        # "storage" directory in its local directory, which Dask puts on sys.path: it
+        # would hide wikimon's `storage` package when wikimon is installed editable.
+        with dask_config.set(NO_SPILL):
+            cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,  # one file per process: memory is bounded per worker
+                processes=True,
+                dashboard_address=":0",  # any free port: several clusters on one machine
+            )
         client = distributed.Client(cluster)
     try:
         futures = [
@@ -308,12 +327,12 @@ def run_cube(
             )
             for path in todo
         ]
-        paths_of = dict(zip((f.key for f in futures), todo, strict=True))
+        paths_of = dict(zip((f.key for f in futures), given, strict=True))
         for future in distributed.as_completed(futures):
+            path = paths_of[future.key]
             try:
-                result = future.result()
+                result = _as_given(future.result(), path)
             except Exception as error:  # the task failed (KilledWorker, a full disk…)
-                path = paths_of[future.key]
                 result = FileResult(path, source_name(path), error=f"{path}: {error}")
             results.append(result)
             on_result(result)

@@ -6,3 +6,4 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/import_big.py "$@"
 .venv/bin/python bench/analysis_big.py
 .venv/bin/python bench/report_big.py
+.venv/bin/python bench/cube_big.py

@@ -54,7 +54,6 @@ CUBE_HINT = "pip install 'wikimon[cube]'"
 MARKERS = "_success"
 PARTITION_COLUMNS = ("wiki",)  # in the directory names, not in the files
 FILE_COLUMNS = [c for c in CHANGE_COLUMNS if c.name not in PARTITION_COLUMNS]
-NO_SPILL = {"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False}
 
 
 @dataclass
@@ -290,8 +289,6 @@ def run_cube(
     processes or on the cluster at ``scheduler``; ``on_result`` hears of each file as it
     finishes (files skipped first)."""
     distributed = _distributed()
-    from dask import config as dask_config
-
     root = Path(out).resolve()
     results: list[FileResult] = []
     todo, given = [], []
@@ -312,13 +309,14 @@ def run_cube(
         # No spilling: a task's result is a few numbers. And a spilling worker has a
         # "storage" directory in its local directory, which Dask puts on sys.path: it
         # would hide wikimon's `storage` package when wikimon is installed editable.
-        with dask_config.set(NO_SPILL):
-            cluster = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,  # one file per process: memory is bounded per worker
-                processes=True,
-                dashboard_address=":0",  # any free port: several clusters on one machine
-            )
+        # (Worker arguments: a nanny restarts a lost worker with them.)
+        cluster = distributed.LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,  # one file per process: memory is bounded per worker
+            processes=True,
+            dashboard_address=":0",  # any free port: several clusters on one machine
+            data=dict,  # results in memory, never spilled
+        )
         client = distributed.Client(cluster)
     try:
         futures = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,6 @@ def _core_digest() -> str:
 
 
 ANALYSIS_VERSION = f"{__version__}+{_core_digest()}"
-REVERT_RADIUS = 15  # as MediaWiki and mwreverts: an identity revert within 15 revisions
 BATCH = 200  # revisions per transaction
 
 
@@ -79,8 +77,9 @@ def _analyze_batch(
     """Analyse up to BATCH revisions after ``state``; True when none were left."""
     # the core (and mwparserfromhell) only when there is something to analyse: `status`
     # checks which change logs lag without it
-    from .core.diff import diff_facts
     from .core.extract import extract_facts
+    from .core.history import REVERT_RADIUS, HistoryAnalyzer
+    from .core.rows import fact_rows
 
     after = state.last_key if state else None
     batch = list(itertools.islice(store.texts(page, after), BATCH))
@@ -92,33 +91,32 @@ def _analyze_batch(
     if previous_revid is not None:
         text = store.text(page, previous_revid)
         previous = extract_facts(text.decode("utf-8", "replace"), infobox) if text else None
-    recent = store.recent_sha1s(page, after, REVERT_RADIUS) if after else []
-    window: deque[tuple[int, str | None]] = deque(recent, REVERT_RADIUS)
-    # identical texts have identical facts: a revert's are not extracted again
-    known: dict[str, Facts] = {}
+    analyzer = HistoryAnalyzer(
+        infobox,
+        previous=previous,
+        previous_revid=previous_revid,
+        recent=store.recent_sha1s(page, after, REVERT_RADIUS) if after else (),
+    )
     for meta, text in batch:
-        revert = _identity_revert(window, meta.sha1)
-        if revert is not None:
-            changelog.record_revert(store, page, meta.revid, *revert)
+        decoded = None if text is None else text.decode("utf-8", "replace")
+        step = analyzer.step(meta.revid, meta.sha1, decoded, sha1_matches=not meta.sha1_mismatch)
+        if step.revert is not None:
+            changelog.record_revert(
+                store, page, meta.revid, step.revert.reverted_to, list(step.revert.reverted)
+            )
             result.reverts += 1
-        window.append((meta.revid, meta.sha1))
-        if text is not None:  # revision-deleted text: the next one is compared with the last
-            sha1 = meta.sha1 if not meta.sha1_mismatch else None
-            facts = known.pop(sha1, None) if sha1 else None
-            if facts is None:
-                facts = extract_facts(text.decode("utf-8", "replace"), infobox)
-            if sha1:
-                known[sha1] = facts  # the newest last
-                if len(known) > REVERT_RADIUS:
-                    del known[next(iter(known))]
-            if previous is not None:
-                records = diff_facts(previous, facts)
-                if records:
-                    changelog.record_changes(store, page, meta, previous_revid, records)
-                    result.changes += len(records)
-            previous, previous_revid = facts, meta.revid
+        if step.changes:
+            changelog.record_changes(
+                store, page, meta, step.compared_with, step.changes, step.infobox
+            )
+            result.changes += len(step.changes)
         analyzed += 1
         result.revisions += 1
+    current, current_revid = analyzer.previous, analyzer.previous_revid
+    if current is not None and current_revid is not None and current_revid != previous_revid:
+        changelog.save_current_facts(
+            store, page, current_revid, current.infobox, fact_rows(current)
+        )
     last = batch[-1][0]
     changelog.save_state(
         store,
@@ -129,7 +127,7 @@ def _analyze_batch(
             analyzed=analyzed,
             last_revid=last.revid,
             last_timestamp=last.timestamp,
-            last_visible_revid=previous_revid,
+            last_visible_revid=analyzer.previous_revid,
         ),
     )
     return len(batch) < BATCH
@@ -142,23 +140,6 @@ def _still_valid(store: Store, page: Page, state: AnalysisState, infobox: str | 
     at = state.last_key
     covered = store.revisions_up_to(page, at) if at is not None else 0
     return covered == state.analyzed
-
-
-def _identity_revert(
-    window: deque[tuple[int, str | None]] | list[tuple[int, str | None]], sha1: str | None
-) -> tuple[int, list[int]] | None:
-    """(reverted_to, reverted) when ``sha1`` restores one of the window's texts.
-
-    The most recent match counts; matching the previous revision is a null edit."""
-    if sha1 is None:
-        return None
-    entries = list(window)
-    for index in range(len(entries) - 1, -1, -1):
-        revid, earlier = entries[index]
-        if earlier == sha1:
-            undone = [r for r, _ in entries[index + 1 :]]
-            return (revid, undone) if undone else None
-    return None
 
 
 def stale_pages(store: Store) -> list[Page]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,8 +11,8 @@ from storage.integrity import diagnose
 
 from .analysis import AnalysisResult, analyze_page, stale_pages
 from .config import Config, load_config
-from .errors import ConfigError, InvalidTitle, UnknownTitle, WikimonError
-from .sources.titles import normalize_title
+from .database import Database
+from .errors import ConfigError, WikimonError
 
 if TYPE_CHECKING:  # imported where it is used: commands that talk to no wiki start faster
     from .sources.api import WikiClient
@@ -158,58 +157,12 @@ class Context:
                 store.close()
         self._store = self._reader = None
 
+    def data(self) -> Database:
+        """The Python API's reader over the database (:meth:`reader`): what the read
+        commands show."""
+        return Database(self.reader())
+
     def page(self, title: str, wiki: str | None = None) -> Page:
-        """A stored page by title, matched by each wiki's title rules (first letter
-        case-insensitive unless the wiki is case-sensitive; namespace prefixes)."""
-        store = self.reader()
-        try:
-            wanted = normalize_title(title)
-        except InvalidTitle:
-            # an export may have stored a title MediaWiki would refuse (a line break…):
-            # it is still found by its exact spelling
-            exact = store.find_pages(title, wiki)
-            if len(exact) == 1:
-                return exact[0]
-            raise
-        pages: list[Page] = []
-        wiki_rows = store.wikis()
-        for row in wiki_rows:
-            if wiki is not None and row.name != wiki:
-                continue
-            key = normalize_title(title, row.namespaces or [], case_sensitive=row.case_sensitive)
-            if wiki is not None or len(wiki_rows) == 1:
-                wanted = key  # say it as that wiki spells it
-            pages += store.find_pages(key, row.name)
-        if not pages:
-            # a title stored from an export as MediaWiki would not spell it (two spaces…)
-            pages = store.find_pages(title, wiki)
-        if len(pages) == 1:
-            return pages[0]
-        wikis = sorted({p.wiki for p in pages})
-        if len(wikis) > 1:
-            raise UnknownTitle(
-                f"{wanted!r} is stored for several wikis ({', '.join(wikis)}): add --wiki"
-            )
-        if pages:
-            ids = ", ".join(str(p.page_id) for p in pages)
-            raise UnknownTitle(f"{wanted!r} names several deleted pages on {wikis[0]} ({ids})")
-        raise UnknownTitle(_unknown_title_message(store, wanted, wiki))
-
-
-def _unknown_title_message(store: Store, wanted: str, wiki: str | None) -> str:
-    """Say what is there instead: near misses first, then the tracked articles."""
-    stored = store.pages(wiki=wiki)
-    message = f"no stored article {wanted!r}" + (f" on {wiki}" if wiki else "")
-    if not stored:
-        return message + ". Nothing is stored yet: `wikimon add TITLE` or `wikimon import FILE`"
-    titles = [p.title for p in stored]
-    near = [t for t in titles if t.casefold() == wanted.casefold()]
-    near += [t for t in difflib.get_close_matches(wanted, titles, n=3) if t not in near]
-    message += "."
-    if near:
-        message += " Did you mean " + " or ".join(repr(t) for t in near[:3]) + "?"
-    tracked = [p for p in stored if p.tracked] or stored
-    label = "Tracked" if tracked[0].tracked else "Stored"
-    listing = "; ".join(f"{p.title!r} ({p.wiki})" for p in tracked[:10])
-    more = f" and {len(tracked) - 10} more (see `wikimon status`)" if len(tracked) > 10 else ""
-    return f"{message} {label}: {listing}{more}. Track another with `wikimon add TITLE`"
+        """A stored page by title, matched by each wiki's title rules (see
+        :meth:`Database.page`)."""
+        return self.data().page(title, wiki)

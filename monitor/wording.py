@@ -8,6 +8,11 @@ import unicodedata
 from storage import ChangeRecord
 
 
+def shell_quote(text: str) -> str:
+    """For a command to copy into a shell: 'it'\''s'."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def plural(count: int, noun: str) -> str:
     """1 edit, 2 edits."""
     return f"{count} {noun}{'' if count == 1 else 's'}"

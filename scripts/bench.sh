@@ -13,3 +13,4 @@ bash scripts/setup-env.sh
 .venv/bin/python bench/startup.py
 .venv/bin/python bench/alert_latency.py
 .venv/bin/python bench/recentchanges_requests.py
+.venv/bin/python bench/cube_big.py

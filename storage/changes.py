@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .models import (
     CHANGE_COLUMNS,
+    FACT_COLUMNS,
     AnalysisState,
     ChangeRecord,
     ChangeRow,
+    FactRecord,
     Page,
     Revert,
     RevisionRow,
@@ -24,19 +26,23 @@ __all__ = [
     "change_days",
     "changes",
     "field_stats",
+    "iter_changes",
     "record_changes",
     "record_revert",
     "reset",
     "revert_count",
     "reverted_by",
     "reverts_to",
+    "save_current_facts",
     "save_state",
     "stale_pages",
 ]
 
 
 # The columns :func:`changes` selects before the revert marks, as ChangeRow names them.
-_CHANGE_ROW_NAMES = ("revid", "parent_revid", "timestamp", "user", "comment", *CHANGE_COLUMNS)
+_CHANGE_ROW_NAMES = (
+    "revid", "parent_revid", "timestamp", "user", "comment", *CHANGE_COLUMNS, "infobox",
+)  # fmt: skip
 
 
 def analysis_state(store: Store, page: Page) -> AnalysisState | None:
@@ -50,7 +56,7 @@ def analysis_state(store: Store, page: Page) -> AnalysisState | None:
 
 def reset(store: Store, page: Page) -> None:
     """Forget the page's analysis (inside the caller's transaction)."""
-    for table in ("changes", "reverts", "reverted", "analysis_state"):
+    for table in ("changes", "reverts", "reverted", "analysis_state", "current_facts"):
         store.conn.execute(f"DELETE FROM {table} WHERE page = ?", [page.id])
 
 
@@ -60,15 +66,34 @@ def record_changes(
     revision: RevisionRow,
     compared_with: int | None,
     changes: Sequence[ChangeRecord],
+    infobox: str | None = None,
 ) -> None:
-    """Append one revision's change records (inside the caller's transaction)."""
+    """Append one revision's change records about template ``infobox`` (inside the
+    caller's transaction)."""
     store.conn.executemany(
-        f"INSERT INTO changes (page, revid, parent_revid, timestamp, seq, "
-        f"{', '.join(CHANGE_COLUMNS)}) VALUES ({', '.join('?' * (5 + len(CHANGE_COLUMNS)))})",
+        f"INSERT INTO changes (page, revid, parent_revid, timestamp, seq, infobox, "
+        f"{', '.join(CHANGE_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CHANGE_COLUMNS)))})",
         [
-            [page.id, revision.revid, compared_with, revision.timestamp, seq]
+            [page.id, revision.revid, compared_with, revision.timestamp, seq, infobox]
             + [getattr(change, column) for column in CHANGE_COLUMNS]
             for seq, change in enumerate(changes)
+        ],
+    )
+
+
+def save_current_facts(
+    store: Store, page: Page, revid: int, infobox: str | None, rows: Sequence[FactRecord]
+) -> None:
+    """The facts of the page's newest analysed revision with text, ``revid``, replacing
+    the previous ones (inside the caller's transaction): what the ``facts_now`` view shows."""
+    store.conn.execute("DELETE FROM current_facts WHERE page = ?", [page.id])
+    store.conn.executemany(
+        "INSERT INTO current_facts (page, revid, infobox, seq, "
+        f"{', '.join(f'[{column}]' for column in FACT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * (4 + len(FACT_COLUMNS)))})",
+        [
+            [page.id, revid, infobox, seq] + [getattr(row, column) for column in FACT_COLUMNS]
+            for seq, row in enumerate(rows)
         ],
     )
 
@@ -102,9 +127,22 @@ def changes(
     *,
     since: str | None = None,
     until: str | None = None,
-    field: str | None = None,
+    fields: Sequence[str] = (),
 ) -> list[ChangeRow]:
     """Change records oldest first, with their revision's user and comment and revert marks."""
+    return list(iter_changes(store, page, since=since, until=until, fields=fields))
+
+
+def iter_changes(
+    store: Store,
+    page: Page,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    fields: Sequence[str] = (),
+) -> Iterator[ChangeRow]:
+    """:func:`changes`, one row at a time (exports of long histories). ``fields``: only
+    these fields, by name or by glob pattern (``casualties*``, as SQLite's GLOB)."""
     where = ["c.page = ?"]
     params: list[int | str] = [page.id]
     if since:
@@ -113,15 +151,16 @@ def changes(
     if until:
         where.append("c.timestamp < ?")
         params.append(until)
-    if field:
-        where.append("c.field = ?")
-        params.append(field)
+    if fields:
+        tests = [f"c.field {'GLOB' if set('*?[') & set(f) else '='} ?" for f in fields]
+        where.append(f"({' OR '.join(tests)})")
+        params.extend(fields)
     sql = f"""
         SELECT c.revid, c.parent_revid, c.timestamp,
                CASE WHEN r.userhidden THEN NULL ELSE r.user END,
                CASE WHEN r.commenthidden THEN NULL ELSE r.comment END,
-               {", ".join("c." + col for col in CHANGE_COLUMNS)},
-               rv.reverted_to, rv.reverted, rd.reverted_by
+               {", ".join("c." + col for col in CHANGE_COLUMNS)}, c.infobox,
+               rv.reverted_to, rv.reverted, rd.reverted_by, r.minor
           FROM changes c
           JOIN revisions r ON r.page = c.page AND r.revid = c.revid
           LEFT JOIN reverts rv ON rv.page = c.page AND rv.revid = c.revid
@@ -129,13 +168,11 @@ def changes(
          WHERE {" AND ".join(where)}
          ORDER BY c.timestamp, c.revid, c.seq
     """
-    rows = []
     for row in store.conn.execute(sql, params):
-        values = dict(zip(_CHANGE_ROW_NAMES, row[:-3], strict=True))
-        reverted_to, reverted, by = row[-3:]
+        values = dict(zip(_CHANGE_ROW_NAMES, row[:-4], strict=True))
+        reverted_to, reverted, by, minor = row[-4:]
         revert = Revert(reverted_to, tuple(json.loads(reverted))) if reverted_to else None
-        rows.append(ChangeRow(**values, revert=revert, reverted_by=by))
-    return rows
+        yield ChangeRow(**values, revert=revert, reverted_by=by, minor=bool(minor))
 
 
 def change_count(store: Store, page: Page) -> int:

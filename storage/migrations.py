@@ -238,6 +238,70 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0007_data_out",
+        """
+        ALTER TABLE changes ADD COLUMN infobox TEXT;  -- the template the record is about
+        -- The facts of each page's newest analysed revision with text, one row per value
+        -- (monitor.core.rows): kept by the analysis, shown by the facts_now view.
+        CREATE TABLE current_facts (
+            page INTEGER NOT NULL REFERENCES pages(id),
+            revid INTEGER NOT NULL,
+            infobox TEXT,
+            seq INTEGER NOT NULL,          -- order in the infobox
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            position INTEGER,
+            item TEXT,
+            side TEXT,
+            [group] TEXT,                  -- a figure's sub-heading(s) under its side
+            category TEXT,
+            number INTEGER,
+            low INTEGER,
+            high INTEGER,
+            approximate INTEGER,
+            plus INTEGER,
+            PRIMARY KEY (page, seq)
+        );
+        -- Analyse every page again: fills changes.infobox and current_facts.
+        UPDATE analysis_state SET version = '';
+        -- For datasette and other SQL readers. c.* follows the columns the change log
+        -- gains later. Hidden users and comments are NULL, as everywhere else.
+        CREATE VIEW changes_view AS
+        SELECT p.wiki, p.page_id, p.title, c.*,
+               CASE WHEN r.userhidden THEN NULL ELSE r.user END AS user,
+               CASE WHEN r.commenthidden THEN NULL ELSE r.comment END AS comment,
+               r.minor, rv.reverted_to AS revert_to, rd.reverted_by
+          FROM changes c
+          JOIN pages p ON p.id = c.page
+          JOIN revisions r ON r.page = c.page AND r.revid = c.revid
+          LEFT JOIN reverts rv ON rv.page = c.page AND rv.revid = c.revid
+          LEFT JOIN reverted rd ON rd.page = c.page AND rd.revid = c.revid;
+        CREATE VIEW revisions_view AS
+        SELECT p.wiki, p.page_id, p.title, r.revid, r.parent_revid, r.timestamp,
+               CASE WHEN r.userhidden THEN NULL ELSE r.user END AS user, r.user_id, r.anon,
+               CASE WHEN r.commenthidden THEN NULL ELSE r.comment END AS comment,
+               r.minor, r.size,
+               CASE WHEN typeof(r.sha1) = 'blob' THEN lower(hex(r.sha1)) ELSE r.sha1 END AS sha1,
+               r.texthidden, r.userhidden, r.commenthidden,
+               r.suppressed, r.sha1_mismatch,
+               (SELECT COUNT(*) FROM changes c
+                 WHERE c.page = r.page AND c.revid = r.revid) AS changes,
+               rv.reverted_to AS revert_to, rd.reverted_by
+          FROM revisions r
+          JOIN pages p ON p.id = r.page
+          LEFT JOIN reverts rv ON rv.page = r.page AND rv.revid = r.revid
+          LEFT JOIN reverted rd ON rd.page = r.page AND rd.revid = r.revid;
+        CREATE VIEW facts_now AS
+        SELECT p.wiki, p.page_id, p.title, f.revid, r.timestamp, f.infobox, f.field, f.value,
+               f.position, f.item, f.side, f.[group], f.category, f.number, f.low, f.high,
+               f.approximate, f.plus
+          FROM current_facts f
+          JOIN pages p ON p.id = f.page
+          JOIN revisions r ON r.page = f.page AND r.revid = f.revid
+         ORDER BY p.wiki, p.title, f.seq;
+        """,
+    ),
 ]
 
 

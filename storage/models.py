@@ -236,6 +236,41 @@ class ChangeRecord(Protocol):
     def new_high(self) -> int | None: ...
 
 
+FACT_COLUMNS = (
+    "field", "value", "position", "item", "side", "group", "category", "number", "low",
+    "high", "approximate", "plus",
+)  # fmt: skip
+
+
+class FactRecord(Protocol):
+    """One value of a field, flat, by its :data:`FACT_COLUMNS` (the core's FactRow)."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def position(self) -> int | None: ...
+    @property
+    def item(self) -> str | None: ...
+    @property
+    def side(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def low(self) -> int | None: ...
+    @property
+    def high(self) -> int | None: ...
+    @property
+    def approximate(self) -> bool | None: ...
+    @property
+    def plus(self) -> bool | None: ...
+
+
 @dataclass(frozen=True)
 class ChangeRow:
     """A stored change record with its revision's user and comment and its revert marks."""
@@ -260,6 +295,8 @@ class ChangeRow:
     new_high: int | None = None
     revert: Revert | None = None  # this revision is an identity revert
     reverted_by: int | None = None  # a later identity revert undid this revision
+    minor: bool = False  # the revision is marked minor
+    infobox: str | None = None  # the template the record is about (None: not recorded)
 
     def to_json(self, page: Page) -> dict[str, object]:
         """The record as `wikimon changes --json` prints it (and webhooks and exports

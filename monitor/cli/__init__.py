@@ -7,7 +7,7 @@ from .base import cli, main
 # Importing the command modules registers their commands, in the order `--help` lists
 # them: a walk through the tool.
 # isort: off
-from . import tracking, reading, delivery, alerts, report, maintenance  # noqa: E402, F401
+from . import tracking, reading, exporting, delivery, alerts, report, maintenance  # noqa: E402, F401
 # isort: on
 
 __all__ = ["cli", "main"]

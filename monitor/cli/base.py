@@ -8,16 +8,16 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
-from storage import TIME_FORMAT, Page, StoreError, system_clock
+from storage import Page, StoreError, system_clock
 
 from .. import __version__
 from ..addresses import is_address
 from ..context import Context
+from ..database import moment
 from ..errors import WikimonError
 from ..wording import escape, escape_json, plural
 
@@ -99,15 +99,10 @@ def wiki_option(help_text: str) -> Callable[[F], F]:
 
 
 def parse_date(value: str | None) -> str | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", TIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        return moment.strftime(TIME_FORMAT)
-    raise click.BadParameter(f"{value!r} is not a date: use 2024-12-01 or 2024-12-01T12:00:00Z")
+    try:
+        return moment(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def checked_address(value: str) -> str:
@@ -138,10 +133,6 @@ def human_size(n: int) -> str:
             return f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
-
-
-def shell_quote(title: str) -> str:
-    return "'" + title.replace("'", "'\\''") + "'"
 
 
 def note_lagging(pages: list[Page]) -> None:

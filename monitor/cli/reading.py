@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from storage import MAX_REVID, ChangeRow, Page, RevisionRow, Store, up_to
-from storage import changes as changelog
+from storage import MAX_REVID, ChangeRow
 
 from ..context import Context
+from ..database import diff as diff_texts
+from ..database import is_revid
 from ..errors import WikimonError
 from ..wording import describe, escape, plural
 from .base import (
@@ -23,7 +23,6 @@ from .base import (
     parse_date,
     pass_context,
     print_table,
-    shell_quote,
     wiki_option,
 )
 
@@ -33,7 +32,7 @@ from .base import (
 @pass_context
 def status(context: Context, as_json: bool) -> None:
     """What is stored: one line per article."""
-    rows = context.reader().status()
+    rows = context.data().pages()
     configured = {(a.wiki, a.title) for a in context.config.articles}
     rows = [
         replace(row, tracked=True)
@@ -74,17 +73,16 @@ def status(context: Context, as_json: bool) -> None:
 @pass_context
 def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> None:
     """The stored revisions of TITLE, oldest first."""
-    page = context.page(title, wiki)
-    store = context.reader()
+    revisions = list(context.data().revisions(title, wiki))
     keys = (
         "revid", "parent_revid", "timestamp", "user", "comment", "minor", "size", "sha1",
         "texthidden", "userhidden", "commenthidden",
     )  # fmt: skip
     if as_json:
-        echo_json([{key: getattr(row, key) for key in keys} for row in store.revisions(page)])
+        echo_json([{key: getattr(row, key) for key in keys} for row in revisions])
         return
     rows = []
-    for row in store.revisions(page):
+    for row in revisions:
         flags = "".join(
             flag
             for flag, on in (
@@ -114,22 +112,7 @@ def revisions(context: Context, title: str, wiki: str | None, as_json: bool) -> 
 @pass_context
 def wikitext(context: Context, title: str, revid: int | None, wiki: str | None) -> None:
     """Print the exact stored wikitext of TITLE (the latest revision by default)."""
-    page = context.page(title, wiki)
-    store = context.reader()
-    if revid is None:
-        latest = store.latest_revision(page)
-        if latest is None:
-            raise WikimonError(f"no revisions of {page.title!r} are stored yet")
-        revid = latest.revid
-    try:
-        text = store.text(page, revid)
-    except KeyError:
-        raise WikimonError(
-            f"revision {revid} of {page.title!r} is not stored: `wikimon revisions "
-            f"{shell_quote(page.title)}` lists those that are"
-        ) from None
-    if text is None:
-        raise WikimonError(f"revision {revid} of {page.title!r} is revision-deleted: no text")
+    text = context.data().wikitext(title, revid, wiki)
     sys.stdout.buffer.write(text)  # byte for byte: no added newline
     sys.stdout.buffer.flush()
 
@@ -154,8 +137,14 @@ def changes(
     """What changed in the facts of TITLE's infobox, oldest first."""
     page = context.page(title, wiki)
     note_lagging(context.bring_up_to_date([page]))
-    rows = changelog.changes(
-        context.reader(), page, since=parse_date(since), until=parse_date(until), field=field
+    rows = list(
+        context.data().changes(
+            page.title,
+            since=parse_date(since),
+            until=parse_date(until),
+            fields=[field] if field else None,
+            wiki=page.wiki,
+        )
     )
     if as_json:
         echo_json([row.to_json(page) for row in rows])
@@ -188,13 +177,18 @@ def _change_line(row: ChangeRow) -> str:
 @pass_context
 def show(context: Context, title: str, at: str | None, wiki: str | None, as_json: bool) -> None:
     """The facts in TITLE's infobox, now or as of a revision or date."""
+    if at is not None and not is_revid(at):
+        parse_date(at)  # a usage error, said as for --since
     page = context.page(title, wiki)
-    store = context.reader()
-    meta, text = _visible_revision_at(store, page, at)
     infobox = context.config.infobox_for(page.wiki, page.title)
-    from ..core.extract import extract_facts
-
-    facts = extract_facts(text.decode("utf-8", "replace"), infobox)
+    snapshot = context.data().facts(page.title, at, page.wiki, infobox)
+    meta, facts = snapshot.revision, snapshot.facts
+    if at is not None and is_revid(at) and int(at) != meta.revid:
+        click.echo(
+            f"Note: revision {at} is revision-deleted; showing {meta.revid}, the last "
+            "visible revision before it",
+            err=True,
+        )
     if as_json:
         echo_json(
             {
@@ -220,34 +214,6 @@ def show(context: Context, title: str, at: str | None, wiki: str | None, as_json
             click.echo(f"{escape(name)}: {escape(fact.value)}")
 
 
-def _visible_revision_at(store: Store, page: Page, at: str | None) -> tuple[RevisionRow, bytes]:
-    """The newest revision with text at ``at`` (a revid or a date; a bare date means the
-    end of that day), or now."""
-    limit: tuple[str, int] | None = None
-    if at is not None and re.fullmatch(r"[0-9]{1,18}", at):
-        asked = store.revision(page, int(at))
-        if asked is None:
-            raise WikimonError(f"revision {at} of {page.title!r} is not stored")
-        limit = asked.key
-    elif at is not None:
-        moment = parse_date(at)
-        assert moment is not None
-        limit = up_to(moment[:10] if len(at) == 10 else moment)
-    meta = store.visible_revision_at(page, limit)
-    if meta is None:
-        where = f" at or before {at}" if at else ""
-        raise WikimonError(f"no stored revision of {page.title!r} with text{where}")
-    if limit is not None and limit[1] != MAX_REVID and limit[1] != meta.revid:
-        click.echo(
-            f"Note: revision {at} is revision-deleted; showing {meta.revid}, the last "
-            "visible revision before it",
-            err=True,
-        )
-    text = store.text(page, meta.revid)
-    assert text is not None
-    return meta, text
-
-
 @cli.command()
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
@@ -261,9 +227,7 @@ def diff(old: str, new: str, infobox: str | None, as_json: bool) -> None:
             texts.append(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             raise WikimonError(f"{path}: cannot read it as UTF-8 text ({error})") from None
-    from ..core.diff import diff_wikitext
-
-    records = diff_wikitext(texts[0], texts[1], infobox)
+    records = diff_texts(texts[0], texts[1], infobox)
     if as_json:
         echo_json([record.to_json() for record in records])
         return

@@ -12,8 +12,8 @@ from ..config import WIKI_NAME_RULE, is_wiki_name
 from ..context import Context
 from ..errors import InvalidTitle, UnknownTitle, WikimonError
 from ..sources.titles import normalize_title
-from ..wording import plural
-from .base import cli, parse_date, pass_context, shell_quote, wiki_option
+from ..wording import plural, shell_quote
+from .base import cli, parse_date, pass_context, wiki_option
 
 if TYPE_CHECKING:  # the API client (mwclient, requests) is imported where it is used
     from ..sources.sync import AddResult, Refusal

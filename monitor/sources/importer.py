@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from storage import Page, Revision, RevisionWriter, Store, sha1_hex
+from storage import Page, Revision, RevisionWriter, Store, WikiRow, sha1_hex
 
 from ..config import Config, is_wiki_name, wiki_name
 from ..errors import DumpError
@@ -97,15 +97,18 @@ def _conflicting(first: str | None, revision: Revision) -> bool:
     return first is not None and identity is not None and first != identity
 
 
-def wiki_for_export(store: Store, config: Config, siteinfo: SiteInfo | None) -> str:
-    """Which wiki an export belongs to: the configured wiki on the same host, else one
-    named after the export's database name (enwiki, dewiki…)."""
+def wiki_for_export(
+    config: Config, siteinfo: SiteInfo | None, known: Iterable[WikiRow] = ()
+) -> str:
+    """Which wiki an export belongs to: the configured wiki on the same host, else a
+    ``known`` one (stored) on that host, else one named after the export's database name
+    (enwiki, dewiki…), else its host."""
     host = urlsplit(siteinfo.base).netloc if siteinfo and siteinfo.base else ""
     if host:
         configured = config.wiki_for_host(host)
         if configured is not None:
             return configured.name
-        for wiki in store.wikis():
+        for wiki in known:
             if wiki.base_url and urlsplit(wiki.base_url).netloc == host:
                 return wiki.name
     if siteinfo and siteinfo.dbname:
@@ -226,7 +229,7 @@ def import_dump(
                     store_page(current)
                     current = None
                 if result.wiki is None:
-                    result.wiki = wiki or wiki_for_export(store, config, siteinfo)
+                    result.wiki = wiki or wiki_for_export(config, siteinfo, store.wikis())
                     dbname = siteinfo.dbname if siteinfo else None
                     if wiki is None and dbname and not is_wiki_name(dbname):
                         result.problems.append(

@@ -9,7 +9,7 @@ from pathlib import Path
 from exports import write_export
 from helpers import CORPUS, SAMPLE_HISTORY, change_log
 
-from monitor.analysis import _identity_revert
+from monitor.core.history import IdentityRevert, identity_revert
 from monitor.sources.xmldump import read_dump
 from storage import Revision, Store
 from storage import changes as changelog
@@ -48,11 +48,11 @@ def export_of(path: Path, revisions: list[Revision]) -> Path:
 
 def test_identity_reverts_within_fifteen_revisions():
     window = [(1, "a"), (2, "b"), (3, "c")]
-    assert _identity_revert(window, "a") == (1, [2, 3])
-    assert _identity_revert(window, "c") is None  # same as the previous one: a null edit
-    assert _identity_revert(window, "z") is None
-    assert _identity_revert(window, None) is None
-    assert _identity_revert([(1, "a"), (2, "b"), (3, "a"), (4, "d")], "a") == (3, [4])
+    assert identity_revert(window, "a") == IdentityRevert(1, (2, 3))
+    assert identity_revert(window, "c") is None  # same as the previous one: a null edit
+    assert identity_revert(window, "z") is None
+    assert identity_revert(window, None) is None
+    assert identity_revert([(1, "a"), (2, "b"), (3, "a"), (4, "d")], "a") == IdentityRevert(3, (4,))
 
 
 def test_every_gold_revert_is_marked_on_both_sides(run, db_path):

@@ -46,6 +46,7 @@ def test_migrations_are_recorded_once(tmp_path):
         "alert_deliveries",
         "stream_state",
         "recentchanges_state",
+        "current_facts",
     }
 
 

@@ -4,7 +4,7 @@ and a diff of the infobox parameters), both measured in this one run.
 
     .venv/bin/python bench/analysis_big.py [EXPORT]
 
-(mwxml is a benchmark-only dependency: `pip install mwxml`.)
+(mwxml is a benchmark-only dependency: the `[bench]` extra, which `make bench` installs.)
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-env.sh
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[bench]"
 .venv/bin/python bench/import_big.py "$@"
 .venv/bin/python bench/analysis_big.py
 .venv/bin/python bench/report_big.py

@@ -9,15 +9,6 @@ import click
 
 from ..config import Channel
 from ..context import Context
-from ..delivery.alerts import (
-    deliver_alerts,
-    describe_run,
-    make_alerts,
-    records_json,
-    sample_records,
-    send,
-)
-from ..delivery.notify import NotifyError
 from ..errors import ConfigError, WikimonError
 from ..wording import describe, one_line
 from .base import cli, pass_context
@@ -31,6 +22,9 @@ def alerts(context: Context, dry_run: bool) -> None:
     """Send the alerts that are due once: record the net change of each article whose
     changes have stood for the rule's hold, then deliver every alert not delivered yet
     (`wikimon run` does this continuously)."""
+    # the digests' machinery, apprise and requests: imported by the commands that send
+    from ..delivery.alerts import deliver_alerts, describe_run, make_alerts
+
     config = context.config
     if not config.alerts:
         raise ConfigError(
@@ -68,6 +62,9 @@ def test_alert(context: Context, target: str | None) -> None:
     """Send a sample alert (the newest change stored, marked [test]) to every channel of
     the alert rule RULE, to one apprise URL or webhook URL, or to every configured
     channel: a check of the set-up that records nothing."""
+    from ..delivery.alerts import records_json, sample_records, send
+    from ..delivery.notify import NotifyError
+
     channels = _channels(context, target)
     page, rows = sample_records(context)
     records = [row.to_json(page) for row in rows] if page is not None else []

@@ -179,6 +179,16 @@ def test_vandalism_reverted_within_the_hold_alerts_nobody(
     assert alert["title"] is None and delivery_rows(db_path) == [] and webhook.received == []
 
 
+def just_after(mediawiki: TestWiki, revid: int) -> Callable[[], datetime]:
+    """A clock two seconds after the revision was saved: with `hold: 0s` its window is due
+    once its second has passed (the wiki's times are to the second). The alerts' own poll
+    dates itself by the wiki's clock, so the wiki's second must have passed too."""
+    (saved,) = [r["timestamp"] for r in mediawiki.revisions(ARTICLE) if r["revid"] == revid]
+    due = parse_time(saved) + timedelta(seconds=1)
+    wait_until(lambda: datetime.now(UTC) > due + timedelta(seconds=0.2), "the edit's second")
+    return lambda: due + timedelta(seconds=1)
+
+
 def test_a_refusal_for_good_is_not_retried_and_backfill_never_alerts(
     mediawiki: TestWiki, webhook: WebhookReceiver, run, tmp_path: Path, db_path: Path
 ) -> None:
@@ -187,10 +197,10 @@ def test_a_refusal_for_good_is_not_retried_and_backfill_never_alerts(
     assert run("backfill", ARTICLE, config=config).exit_code == 0  # 29 older revisions
     assert run("add", SECOND_ARTICLE, config=config).exit_code == 0
     assert run("alerts", config=config).stdout == "No alert is due.\n"
-    casualty_update(mediawiki)
+    revid = casualty_update(mediawiki)
     webhook.statuses = [410]
     assert run("poll", config=config).exit_code == 0
-    result = run("alerts", config=config)
+    result = run("alerts", config=config, clock=just_after(mediawiki, revid))
     assert result.exit_code == 1
     assert (
         f"Error: alert 1 to webhook {webhook.url}: webhook {webhook.url} answered HTTP 410: "
@@ -198,7 +208,7 @@ def test_a_refusal_for_good_is_not_retried_and_backfill_never_alerts(
     ) in result.stderr
     (delivery,) = delivery_rows(db_path)
     assert delivery["failed_at"] and delivery["attempts"] == 1
-    assert run("alerts", config=config).exit_code == 0
+    assert run("alerts", config=config, clock=just_after(mediawiki, revid)).exit_code == 0
     assert len(webhook.received) == 1  # never tried again
 
 
@@ -225,8 +235,8 @@ def test_mailto_through_smtp_and_test_alert(
     mail = smtp_server.wait_for(1)[0]
     assert mail.message["Subject"] == f"[test] wikimon: {ARTICLE}: casualties2"
     assert read_db(tmp_path / "wikimon.db", "SELECT COUNT(*) FROM alerts") == 0  # nothing recorded
-    result = run("alerts", config=config)
-    assert result.exit_code == 0, result.output
+    result = run("alerts", config=config, clock=just_after(mediawiki, revid))
+    assert result.exit_code == 0 and "recorded as alert 1" in result.stdout, result.output
     mails = smtp_server.wait_for(2)
     assert mails[1].message["Subject"] == f"{ARTICLE}: casualties2 154 (+12)"
     assert "killed: 142 → 154 (+12)" in mails[1].part("plain")
@@ -330,7 +340,12 @@ def test_the_stream_fetches_an_edit_at_once_resumes_with_last_event_id_and_after
     assert json.loads(again["last_event_id"])[0]["offset"] == 4
     assert read_db(db, "SELECT COUNT(*) FROM live_revisions WHERE via = 'stream'") == 1
     fetched = wikimon_requests(mediawiki)[polls:]
-    assert [r["params"].get("prop") for r in fetched] == ["info", "revisions"]
+    # the edited article only: its new revision fetched once (a later event about it, or
+    # the safety net, may ask prop=info again: nothing more)
+    asked = [r["params"] for r in fetched]
+    assert [p.get("prop") for p in asked][:2] == ["info", "revisions"]
+    assert [p.get("prop") for p in asked].count("revisions") == 1
+    assert {p.get("pageids") for p in asked} == {str(mediawiki.page_id(ARTICLE))}
 
     assert stop(proc)[0] == 0
     stored = json.loads(
@@ -365,7 +380,7 @@ def test_recentchanges_asks_once_per_wiki_and_interval(
     assert [r["params"].get("list") for r in idle] == ["recentchanges"]
     revid = casualty_update(mediawiki)
     seen = len(wikimon_requests(mediawiki))
-    result = run("poll", config=config)
+    result = run("poll", "-v", config=config)
     assert f"'{ARTICLE}': 1 new revision ({revid}), 1 change in the facts" in result.stdout
     asked = [r["params"] for r in wikimon_requests(mediawiki)[seen:]]
     assert [p.get("list") or p.get("prop") for p in asked] == ["recentchanges", "info", "revisions"]

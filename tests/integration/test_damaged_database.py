@@ -123,10 +123,18 @@ def test_check_reads_every_revision_back(sample: Sample, db_path: Path) -> None:
     revids = [r["revid"] for r in sample.revisions]
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
-            "SELECT revid, delta_base FROM revisions WHERE content IS NOT NULL ORDER BY id"
+            "SELECT revid, coalesce(same_as, delta_base) FROM revisions "
+            "WHERE content IS NOT NULL ORDER BY id"
         ).fetchall()
-        # one chain of deltas: the fourth text from the end, and the three that follow it
-        (broken, _), *dependants = rows[-4:]
+        # a text some later deltas are based on, and every text whose chain leads to it
+        bases = {base for _, base in rows}
+        broken = next(revid for revid, _ in reversed(rows[:-1]) if revid in bases)
+        lost, dependants = {broken}, []
+        for revid, base in rows:
+            if base in lost:
+                lost.add(revid)
+                dependants.append((revid, base))
+        assert dependants
         (content,) = conn.execute(
             "SELECT content FROM revisions WHERE revid = ?", [broken]
         ).fetchone()

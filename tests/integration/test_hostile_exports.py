@@ -348,14 +348,16 @@ def test_poll_lines_escape_a_stored_title(mediawiki, tmp_path: Path) -> None:
         conn.execute("UPDATE pages SET tracked = 1")
     conn.close()
     result = subprocess.run(
-        [*WIKIMON, "--config", str(config), "--db", str(db), "poll"],
+        [*WIKIMON, "--config", str(config), "--db", str(db), "poll", "-v"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     moved = "moved from 'Second\\u2028local: Forged added\\u202e'"
     assert f"local: {SECOND_ARTICLE!r}: {moved}" in lines
-    assert all(line.startswith("local: ") for line in lines)
+    *articles, summary = lines
+    assert all(line.startswith("local: ") for line in articles)
+    assert re.fullmatch(r"\d+ articles? checked: [^\\]*", summary)  # its -v lines above
     assert not UNSAFE.search(result.stdout.replace("\n", ""))
 
 

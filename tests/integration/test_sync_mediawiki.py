@@ -249,10 +249,10 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
     assert new == [166, 167, 168]
 
     out = ok(run("poll", "-v", config=cfg))
-    # the first edit replaced the article and its infobox of 24 fields: all removed
+    # the first edit replaced the article and its infobox of 23 fields (its image size, width and alt text are presentation): all removed
     assert out == (
-        f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 24 changes in the facts\n"
-        "1 article checked: 3 new revisions in 1 article, 24 changes in the facts\n"
+        f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 23 changes in the facts\n"
+        "1 article checked: 3 new revisions in 1 article, 23 changes in the facts\n"
     )
     stored = stored_json(run, ARTICLE, cfg)
     assert [r["revid"] for r in stored] == [31, 166, 167, 168]
@@ -581,8 +581,8 @@ def test_unreachable_wiki_is_one_line_and_changes_nothing(
     result = run("poll", "-v", config=cfg)
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
-        f"local: {ARTICLE!r}: 1 new revision ({new}), 24 changes in the facts\n"
-        "1 article checked: 1 new revision in 1 article, 24 changes in the facts\n"
+        f"local: {ARTICLE!r}: 1 new revision ({new}), 23 changes in the facts\n"
+        "1 article checked: 1 new revision in 1 article, 23 changes in the facts\n"
     )
     assert last_error(db_path) == [(ARTICLE, None)]
 
@@ -778,8 +778,8 @@ def test_poll_reports_a_tracked_page_that_became_a_redirect(
     result = run("poll", "-v", config=cfg)
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n"
-        "1 article checked: 1 new revision in 1 article, 24 changes in the facts\n"
+        f"local: {ARTICLE!r}: 1 new revision ({revid}), 23 changes in the facts\n"
+        "1 article checked: 1 new revision in 1 article, 23 changes in the facts\n"
     )
     assert result.stderr == (
         f"Warning: local: {ARTICLE!r} is now a redirect to 'Second article'; its history is "
@@ -1013,7 +1013,7 @@ def test_poll_adds_the_articles_listed_in_the_config(
     )
     revid = mediawiki.edit(ARTICLE, "new text", "update")
     again = run("poll", "-v", config=cfg)  # the stored ones are polled, not re-added
-    assert f"local: {ARTICLE!r}: 1 new revision ({revid}), 24 changes in the facts\n" in (
+    assert f"local: {ARTICLE!r}: 1 new revision ({revid}), 23 changes in the facts\n" in (
         again.stdout
     )
     assert "added" not in again.stdout

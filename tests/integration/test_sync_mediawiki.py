@@ -249,7 +249,8 @@ def test_add_then_poll_stores_exactly_the_new_revisions(
     assert new == [166, 167, 168]
 
     out = ok(run("poll", "-v", config=cfg))
-    # the first edit replaced the article and its infobox of 23 fields (its image size, width and alt text are presentation): all removed
+    # the first edit replaced the article and its infobox of 23 fields: all removed (its
+    # image size, width and alt text are presentation, no facts)
     assert out == (
         f"local: {ARTICLE!r}: 3 new revisions (166 … 168), 23 changes in the facts\n"
         "1 article checked: 3 new revisions in 1 article, 23 changes in the facts\n"

@@ -3,5 +3,6 @@
 # minute. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/pytest ] || bash scripts/setup-env.sh
-exec .venv/bin/python -m pytest -q tests/unit "$@"
+.venv/bin/python -c "import xdist" 2>/dev/null || bash scripts/setup-env.sh
+# one worker per CPU (pytest-xdist): the unit tests share nothing but read-only data
+exec .venv/bin/python -m pytest -q -n auto tests/unit "$@"

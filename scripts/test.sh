@@ -17,4 +17,12 @@ if [ -n "$missing" ]; then
 fi
 bash scripts/setup-env.sh
 bash scripts/lint.sh
-exec .venv/bin/python -m pytest -ra "$@"
+# the unit tests on every CPU (they share nothing), then the integration tests one at a
+# time (they share the local MediaWiki); exit status 5 is "no test selected" (e.g. -k)
+status=0
+.venv/bin/python -m pytest -ra -n auto tests/unit "$@" || status=$?
+[ "$status" = 5 ] && status=0
+istatus=0
+.venv/bin/python -m pytest -ra tests/integration "$@" || istatus=$?
+[ "$istatus" = 5 ] && istatus=0
+[ "$status" = 0 ] && [ "$istatus" = 0 ]

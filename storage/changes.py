@@ -85,16 +85,23 @@ def save_current_facts(
     store: Store, page: Page, revid: int, infobox: str | None, rows: Sequence[FactRecord]
 ) -> None:
     """The facts of the page's newest analysed revision with text, ``revid``, replacing
-    the previous ones (inside the caller's transaction): what the ``facts_now`` view shows."""
+    the previous ones (inside the caller's transaction): what the ``facts_now`` view shows.
+    A field's display value is stored on its first row only (a casualty field of 30 figures
+    would hold it 30 times); the view repeats it."""
     store.conn.execute("DELETE FROM current_facts WHERE page = ?", [page.id])
+    values = []
+    previous = None
+    for seq, row in enumerate(rows):
+        value = [getattr(row, column) for column in FACT_COLUMNS]
+        if row.field == previous:
+            value[FACT_COLUMNS.index("value")] = None
+        values.append([page.id, revid, infobox, seq, *value])
+        previous = row.field
     store.conn.executemany(
         "INSERT INTO current_facts (page, revid, infobox, seq, "
         f"{', '.join(f'[{column}]' for column in FACT_COLUMNS)}) "
         f"VALUES ({', '.join('?' * (4 + len(FACT_COLUMNS)))})",
-        [
-            [page.id, revid, infobox, seq] + [getattr(row, column) for column in FACT_COLUMNS]
-            for seq, row in enumerate(rows)
-        ],
+        values,
     )
 
 

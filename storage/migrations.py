@@ -250,7 +250,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             infobox TEXT,
             seq INTEGER NOT NULL,          -- order in the infobox
             field TEXT NOT NULL,
-            value TEXT NOT NULL,
+            value TEXT,                    -- on the field's first row only (the view repeats it)
             position INTEGER,
             item TEXT,
             side TEXT,
@@ -293,7 +293,8 @@ MIGRATIONS: list[tuple[str, str]] = [
           LEFT JOIN reverts rv ON rv.page = r.page AND rv.revid = r.revid
           LEFT JOIN reverted rd ON rd.page = r.page AND rd.revid = r.revid;
         CREATE VIEW facts_now AS
-        SELECT p.wiki, p.page_id, p.title, f.revid, r.timestamp, f.infobox, f.field, f.value,
+        SELECT p.wiki, p.page_id, p.title, f.revid, r.timestamp, f.infobox, f.field,
+               first_value(f.value) OVER (PARTITION BY f.page, f.field ORDER BY f.seq) AS value,
                f.position, f.item, f.side, f.[group], f.category, f.number, f.low, f.high,
                f.approximate, f.plus
           FROM current_facts f

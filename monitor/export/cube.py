@@ -68,13 +68,15 @@ class FileResult:
     revisions: int = 0
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    lost: int = 0  # of the problems, those that left something out (else: a bad byte replaced…)
     error: str | None = None  # the file broke off here; everything before it was analysed
     seconds: float = 0.0
     skipped: bool = False  # finished by an earlier run
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.error is None
+        """Everything the file holds was analysed (perhaps with warnings), as for import."""
+        return not self.lost and self.error is None
 
 
 def source_name(path: str | os.PathLike[str]) -> str:
@@ -222,6 +224,7 @@ def cube_file(path: str, out: str, config: Config, spool_dir: str | None = None)
                         result.problems.append(
                             f"{path}:{item.line}: page {item.title!r} has no <id>; skipped"
                         )
+                        result.lost += 1
                         continue
                     assert result.wiki is not None
                     spool = _PageSpool(item, result.wiki, spool_dir)
@@ -230,6 +233,7 @@ def cube_file(path: str, out: str, config: Config, spool_dir: str | None = None)
                     siteinfo = item
                 elif isinstance(item, DumpProblem):
                     result.problems.append(item.message)
+                    result.lost += item.lost
         except DumpError as error:
             result.error = str(error)  # what was read before it counts, as for import
         finish_page()

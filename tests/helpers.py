@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from monitor.sources.xmldump import read_dump
@@ -97,3 +98,18 @@ def spoil(db: Path, seed: int = 12) -> None:
     with open(db, "r+b") as file:
         file.seek(page_size)
         file.write(random.Random(seed).randbytes(length))
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
+    """Poll ``condition`` until it is true (its value is returned), at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
+
+
+def log_text(directory: Path) -> str:
+    """What a daemon started in ``directory`` logged so far (its daemon.log)."""
+    path = directory / "daemon.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""

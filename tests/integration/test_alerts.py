@@ -10,12 +10,12 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import read_db
+from helpers import log_text, read_db, wait_until
 from mediawiki_fixtures import ARTICLE, SECOND_ARTICLE, TestWiki
 from push_fixtures import (
     EventStreamServer,
@@ -76,14 +76,6 @@ def vandalise_and_revert(wiki: TestWiki) -> tuple[int, int]:
     text = text_of(wiki)
     vandal = wiki.edit(ARTICLE, text.replace("| result = Ongoing", "| result = Assad wins lol"))
     return vandal, wiki.edit(ARTICLE, text, "Reverted vandalism")
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 def wikimon_requests(wiki: TestWiki) -> list[dict]:
@@ -248,27 +240,6 @@ def test_mailto_through_smtp_and_test_alert(
 
 
 # -- the daemon ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def daemon(tmp_path: Path, wikimon_process) -> Iterator[Callable[..., subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-
-    def start(config: Path) -> subprocess.Popen:
-        proc = wikimon_process("--config", str(config), "--db", str(tmp_path / "w.db"), "run")
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-
-
-def log_text(tmp_path: Path) -> str:
-    path = tmp_path / "daemon.log"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def stop(proc: subprocess.Popen) -> tuple[int, str]:

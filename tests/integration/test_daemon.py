@@ -7,11 +7,10 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import read_db, spoil
+from helpers import log_text, read_db, spoil, wait_until
 from mediawiki_fixtures import ARTICLE, TestWiki
 from smtp_fixtures import SmtpServer
 
@@ -49,38 +48,8 @@ def write_config(
     return path
 
 
-@pytest.fixture
-def daemon(tmp_path: Path, wikimon_process) -> Iterator[Callable[..., subprocess.Popen]]:
-    """Start `wikimon run` processes; any still running at the end are killed."""
-    started: list[subprocess.Popen] = []
-
-    def start(config: Path) -> subprocess.Popen:
-        proc = wikimon_process("--config", str(config), "--db", str(tmp_path / "w.db"), "run")
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
-
-
 def polled(db: Path) -> bool:
     return read_db(db, "SELECT COUNT(*) FROM sync_state WHERE last_poll IS NOT NULL") > 0
-
-
-def log_text(tmp_path: Path) -> str:
-    path = tmp_path / "daemon.log"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def make_edits(wiki: TestWiki) -> dict[str, int]:

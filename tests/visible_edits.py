@@ -330,25 +330,22 @@ def add_comment(raw: str, rng: random.Random) -> str | None:
 
 def double_space(raw: str, rng: random.Random) -> str | None:
     """A space a reader sees is doubled."""
-    code = mwparserfromhell.parse(raw)
-    candidates = [c for spot in spots(code) for c in _candidates(spot, _SPACE)]
-    if not candidates:
-        return None
-    spot, match = rng.choice(candidates)
-    value = spot.node.value
-    spot.node.value = value[: match.start()] + "  " + value[match.end() :]
-    return str(code)
+    return _replace_a_space(raw, rng, "  ")
 
 
 def no_break_space(raw: str, rng: random.Random) -> str | None:
     """A space between two words becomes a no-break space (``&nbsp;``)."""
+    return _replace_a_space(raw, rng, "&nbsp;")
+
+
+def _replace_a_space(raw: str, rng: random.Random, by: str) -> str | None:
     code = mwparserfromhell.parse(raw)
     candidates = [c for spot in spots(code) for c in _candidates(spot, _SPACE)]
     if not candidates:
         return None
     spot, match = rng.choice(candidates)
     value = spot.node.value
-    spot.node.value = value[: match.start()] + "&nbsp;" + value[match.end() :]
+    spot.node.value = value[: match.start()] + by + value[match.end() :]
     return str(code)
 
 

@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 APPLICATION_ID = 0x77696B6D  # "wikm": marks a file as a wikimon database
+# SQLite page size of new databases. Most rows are small (a revision's metadata and a
+# delta of tens of bytes) and every table and index takes at least one page: 2 KB pages
+# make a small watch list's file a sixth smaller than 4 KB ones, and a long history's no
+# bigger; 1 KB pages would cost long texts more in overflow pages than they save.
+PAGE_SIZE = 2048
 TEXT_CACHE_BYTES = 64 << 20  # room for the last RECENT texts of even the longest articles
 
 BOOLEAN_FIELDS = (*REVISION_FLAGS, "sha1_mismatch")
@@ -155,6 +160,8 @@ class Store:
                 )
             self.conn.set_authorizer(_refuse_all_writes)
             return
+        if not tables:  # a new database (before WAL, which fixes the page size)
+            self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         for attempt in range(50):
             try:
                 if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -186,6 +193,46 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def page_size(self) -> int:
+        return int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+
+    def file_size(self) -> int:
+        """Bytes on disk: the file and its write-ahead log."""
+        return sum(
+            path.stat().st_size for path in (self.path, Path(f"{self.path}-wal")) if path.exists()
+        )
+
+    def vacuum(self, busy_timeout: float = 2.0) -> None:
+        """Rewrite the file compactly (SQLite's VACUUM) in pages of :data:`PAGE_SIZE`: it
+        frees the room of deleted rows and moves a database made with larger pages to
+        them. It needs the file to itself: StoreError when another process has it open
+        (after ``busy_timeout`` seconds); the database is then left as it was."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; this command cannot write")
+        conn = self.conn
+        conn.set_authorizer(None)  # not a transaction's write: VACUUM cannot run in one
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        try:
+            # Only a rollback journal lets VACUUM change the page size; leaving WAL mode
+            # needs every other connection closed, which is also what VACUUM needs.
+            if conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+                raise StoreError(f"{self.path}: cannot leave WAL mode to vacuum")
+            try:
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+                conn.execute("VACUUM")
+            finally:
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            raise StoreError(
+                f"{self.path}: another process is using the database (an import, a job of "
+                "the daemon, `serve`?): vacuum needs it to itself; run it again when it is done"
+            ) from None
+        finally:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.set_authorizer(self._refuse_writes_outside_transactions)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -91,6 +91,7 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     # A test may invoke the group with its clock as obj (CliRunner.invoke(..., obj=clock)).
     clock = ctx.obj if callable(ctx.obj) else system_clock
     ctx.obj = Context(config_path, db_path, clock=clock)
+    ctx.call_on_close(ctx.obj.close)  # the connections go with the command, not the process
     ctx.obj.config  # noqa: B018 - a broken config is reported before any command runs
 
 

@@ -93,8 +93,10 @@ def _identity(revision: Revision) -> str | None:
 
 def _conflicting(first: str | None, revision: Revision) -> bool:
     """Two texts of one revision (a text and a hidden one are not a conflict)."""
+    if first is None:
+        return False  # the common case: hash nothing (the writer hashes every text once)
     identity = _identity(revision)
-    return first is not None and identity is not None and first != identity
+    return identity is not None and first != identity
 
 
 def wiki_for_export(

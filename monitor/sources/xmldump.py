@@ -25,6 +25,7 @@ import lzma
 import os
 import re
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,18 +291,49 @@ class _Parser:
     page_bad_bytes: list[tuple[_BadByte, int]] = field(default_factory=list)  # (first, revid)
     page_stray_bytes: list[_BadByte] = field(default_factory=list)  # outside its revisions
     page_textless: list[tuple[int, int]] = field(default_factory=list)  # (line, revid)
+    # (expat's byte index of its first byte, bytes) of the last feeds; their lines up to
+    # byte index _counted are counted: _lines is the line there
+    _fed: deque[tuple[int, bytes]] = field(default_factory=deque)
+    _fed_end: int = 0
+    _counted: int = 0
+    _lines: int = 1
 
     def __post_init__(self) -> None:
-        self.expat = expat.ParserCreate()
+        # UTF-8 whatever the file declares: the reader validates and repairs it as UTF-8
+        self.expat = expat.ParserCreate(encoding="UTF-8")
         self.expat.buffer_text = True
         self.expat.buffer_size = 1 << 16
         self.expat.StartElementHandler = self.start
         self.expat.EndElementHandler = self.end
         self.expat.CharacterDataHandler = self.characters
 
+    def parse(self, data: bytes, final: bool) -> None:
+        """Give expat the next bytes of the file (UTF-8)."""
+        self._fed.append((self._fed_end, data))
+        self._fed_end += len(data)
+        self.expat.Parse(data, final)
+        # An event may still come from the end of the last feeds (a tag cut by the chunk's
+        # end), not from older ones: count their lines once and let them go.
+        while len(self._fed) > 2:
+            start, older = self._fed.popleft()
+            if self._counted < start + len(older):
+                self._lines += older.count(b"\n", max(0, self._counted - start))
+                self._counted = start + len(older)
+
     @property
     def line(self) -> int:
-        return self.expat.CurrentLineNumber
+        """The line of the event being handled. Counted here, in the bytes given to expat
+        (one fast pass): expat's CurrentLineNumber walks them through its tokenizer again,
+        which costs a fifth of the whole parse."""
+        index = self.expat.CurrentByteIndex
+        for start, data in self._fed:
+            if self._counted >= index:
+                break
+            stop = min(index, start + len(data))
+            if stop > self._counted:
+                self._lines += data.count(b"\n", self._counted - start, stop - start)
+                self._counted = stop
+        return self._lines
 
     def characters(self, data: str) -> None:
         if self.buffer is not None:
@@ -586,6 +618,7 @@ def read_dump(
     offset = 0  # decompressed bytes decoded so far
     shift = 0  # how many more bytes expat reads than the file has: U+FFFD is 3 bytes
     chunk = b""
+    carry = b""  # bytes the decoder holds: a character that the next chunk completes
 
     def on_bad_byte(error: UnicodeDecodeError) -> None:
         nonlocal shift
@@ -618,15 +651,27 @@ def read_dump(
                 failure = f"{name}:{lines_before + 1}: cannot read the file ({error})"
                 break
             final = not chunk
-            _bad_byte_listeners.append(on_bad_byte)
-            try:
-                text = decoder.decode(chunk, final)
-            finally:
-                _bad_byte_listeners.pop()
+            data = carry + chunk if carry else chunk  # what the decoder reads this time
+            if not carry and chunk.isascii():
+                feed = chunk  # nothing to decode: ASCII is UTF-8
+            else:
+                bad_before = len(parser.bad_bytes)
+                _bad_byte_listeners.append(on_bad_byte)
+                try:
+                    text = decoder.decode(chunk, final)
+                finally:
+                    _bad_byte_listeners.pop()
+                carry = decoder.getstate()[0]  # the start of a character cut by the chunk's end
+                if len(parser.bad_bytes) == bad_before:
+                    # Valid UTF-8: expat reads the bytes as they are (given the str, it
+                    # would encode it again, which costs more than the parse).
+                    feed = data[: len(data) - len(carry)] if carry else data
+                else:
+                    feed = text.encode("utf-8")  # each bad byte replaced by U+FFFD
             offset += len(chunk)
             lines_before += chunk.count(b"\n")
             try:
-                parser.expat.Parse(text, final)
+                parser.parse(feed, final)
             except expat.ExpatError as error:
                 reason = expat.ErrorString(error.code)
                 if reason in ("no element found", "unclosed token") and final:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -100,3 +101,15 @@ def test_an_old_database_is_upgraded_reads_back_and_grows(run, old_db: Path) -> 
     assert references == repeats > 0
     result = run("status")
     assert result.exit_code == 0 and "190" in result.output
+
+    # it keeps its 4 KB pages until `wikimon vacuum` rewrites it in 2 KB ones
+    assert int.from_bytes(old_db.read_bytes()[16:18], "big") == 4096
+    result = run("vacuum")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        rf"{re.escape(str(old_db))}: [0-9,]+ → [0-9,]+ bytes, pages of 4,096 → 2,048 bytes\n",
+        result.output,
+    )
+    assert int.from_bytes(old_db.read_bytes()[16:18], "big") == 2048
+    assert stored_sha1s(old_db) == expected
+    assert run("check").exit_code == 0

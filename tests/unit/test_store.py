@@ -299,3 +299,76 @@ def test_a_read_only_store_takes_no_lock_and_writes_nothing(tmp_path):
     with pytest.raises(StoreError, match="no such database"):
         Store(tmp_path / "missing.db", readonly=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+# -- page size and vacuum ------------------------------------------------------------------
+
+
+def _page_size(path) -> int:
+    with open(path, "rb") as file:
+        header = file.read(18)
+    return int.from_bytes(header[16:18], "big")
+
+
+def _four_kb_database(path) -> None:
+    """A database as wikimon made them before 2 KB pages (SQLite's default, 4 KB)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    store = Store(path)
+    writer = store.writer(store.upsert_page("enwiki", 1, "A", 0))
+    writer.write([rev(n, f"text {n} " * 200 + "x" * n) for n in range(1, 40)])
+    store.close()
+
+
+def test_a_new_database_has_small_pages_and_an_older_one_keeps_its_own(tmp_path):
+    from storage.store import PAGE_SIZE
+
+    new = tmp_path / "new.db"
+    Store(new).close()
+    assert _page_size(new) == PAGE_SIZE == 2048
+    old = tmp_path / "old.db"
+    _four_kb_database(old)
+    store = Store(old)  # opened and written: it keeps its pages
+    writer = store.writer(store.pages()[0])
+    assert writer.write([rev(100, "more")]) == 1
+    store.close()
+    assert _page_size(old) == 4096
+
+
+def test_vacuum_moves_a_database_to_small_pages_and_keeps_every_text(tmp_path):
+    path = tmp_path / "old.db"
+    _four_kb_database(path)
+    store = Store(path)
+    (page,) = store.pages()
+    texts = {meta.revid: text for meta, text in store.texts(page)}
+    before = store.file_size()
+    store.vacuum()
+    assert store.page_size() == 2048
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.file_size() < before
+    store.close()
+    store = Store(path, check=True)
+    assert {meta.revid: text for meta, text in store.texts(page)} == texts
+    assert len(texts) > 20
+    # and it still refuses a write outside a transaction
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+        store.conn.execute("DELETE FROM revisions")
+    store.close()
+
+
+def test_vacuum_is_refused_while_another_connection_has_the_database(tmp_path):
+    path = tmp_path / "busy.db"
+    _four_kb_database(path)
+    other = sqlite3.connect(path)  # as the daemon or `serve` would
+    other.execute("SELECT COUNT(*) FROM revisions").fetchall()
+    store = Store(path)
+    with pytest.raises(StoreError, match="another process is using the database"):
+        store.vacuum(busy_timeout=0.1)
+    assert store.page_size() == 4096
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    writer = store.writer(store.pages()[0])
+    assert writer.write([rev(200, "still writable")]) == 1
+    other.close()
+    store.close()

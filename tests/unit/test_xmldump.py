@@ -647,3 +647,43 @@ def test_corrupt_compressed_data_names_the_position(tmp_path):
     prefix = _sample()[: int(match.group(3))]
     assert int(match.group(1)) == prefix.count(b"\n") + 1
     assert len(revisions(items)) == prefix.count(b"</revision>")
+
+
+@pytest.mark.parametrize("compress", [None, FAST_XZ], ids=["plain", "xz"])
+def test_lines_stay_exact_across_many_chunks(tmp_path, compress):
+    """Revision lines are counted in the bytes given to the parser: exact many chunks into
+    a file, with characters cut by a chunk's end, bad bytes (each read as a 3-byte
+    U+FFFD) and a problem's line far into the file."""
+    revisions_xml = []
+    for n in range(400):  # about 8 MB: several chunks of the file and of its decompression
+        line = f"{n} ünï — 😀 Ⅻ {'x' * (n % 7)}\n"
+        timestamp = "nonsense" if n == 377 else "2024-01-01T00:00:00Z"
+        revisions_xml.append(
+            GOOD.replace("2024-01-0{day}T00:00:00Z", timestamp)
+            .replace('<text bytes="4" xml:space="preserve">r{revid}', "<text>{text}")
+            .format(revid=n + 1, text=line * (20_000 // len(line) + n % 3))
+        )
+    data = (
+        "<mediawiki>\n<page>\n<title>A</title>\n<ns>0</ns>\n<id>1</id>\n"
+        + "\n".join(revisions_xml)
+        + "\n</page>\n</mediawiki>\n"
+    ).encode()
+    data = data.replace("12 ünï".encode(), b"12 \xffn\xc3", 1)  # in revision 13
+    name = "big.xml.xz" if compress else "big.xml"
+    path = write(tmp_path, compress(data) if compress else data, name)
+    items = read_all(path)
+
+    def line(at: int) -> int:
+        return data.count(b"\n", 0, at) + 1
+
+    starts = [match.start() for match in re.finditer(b"<revision>", data)]
+    assert {r.revid: r.line for r in revisions(items)} == {
+        n + 1: line(at) for n, at in enumerate(starts) if n != 377
+    }
+    bad, timestamp = data.index(b"\xff"), data.index(b"<timestamp>nonsense")
+    assert problems(items) == [  # bad bytes are reported with their page, at its end
+        f"{path}:{line(timestamp)}: revision 378 of 'A': <timestamp> is 'nonsense', not a "
+        "time written YYYY-MM-DDThh:mm:ssZ; not imported",
+        f"{path}:{line(bad)} (byte {bad}): invalid UTF-8 byte 0xFF in revision 13 of 'A'; "
+        "imported with U+FFFD in place of each invalid byte (their sha1 will not match)",
+    ]

@@ -98,8 +98,7 @@ def _analyze_batch(
         recent=store.recent_sha1s(page, after, REVERT_RADIUS) if after else (),
     )
     for meta, text in batch:
-        decoded = None if text is None else text.decode("utf-8", "replace")
-        step = analyzer.step(meta.revid, meta.sha1, decoded, sha1_matches=not meta.sha1_mismatch)
+        step = analyzer.step(meta.revid, meta.sha1, text, sha1_matches=not meta.sha1_mismatch)
         if step.revert is not None:
             changelog.record_revert(
                 store, page, meta.revid, step.revert.reverted_to, list(step.revert.reverted)

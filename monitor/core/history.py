@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .diff import diff_facts
 from .extract import extract_facts
 from .facts import Change, Facts
+from .scan import may_mention_infobox
 
 REVERT_RADIUS = 15  # as MediaWiki and mwreverts: an identity revert within 15 revisions
 
@@ -69,12 +70,13 @@ class HistoryAnalyzer:
         self.known: dict[str, Facts] = {}
 
     def step(
-        self, revid: int, sha1: str | None, text: str | None, *, sha1_matches: bool = True
+        self, revid: int, sha1: str | None, text: str | bytes | None, *, sha1_matches: bool = True
     ) -> Step:
         """The next revision: its id, the hex sha1 of its text (None: unknown) and its
-        text (None: revision-deleted). ``sha1_matches``: False when the text is known not
-        to match the sha1 (a damaged export): its facts are then not taken for those of
-        another revision with that sha1."""
+        text, or its UTF-8 bytes (decoded only when its facts are not known already; None:
+        revision-deleted). ``sha1_matches``: False when the text is known not to match the
+        sha1 (a damaged export): its facts are then not taken for those of another revision
+        with that sha1."""
         revert = identity_revert(self.window, sha1)
         self.window.append((revid, sha1))
         compared_with = self.previous_revid
@@ -83,7 +85,12 @@ class HistoryAnalyzer:
         key = sha1 if sha1_matches else None
         facts = self.known.pop(key, None) if key else None
         if facts is None:
-            facts = extract_facts(text, self.infobox)
+            if isinstance(text, bytes) and self.infobox is None and not may_mention_infobox(text):
+                facts = Facts(None, {})  # no infobox: known from the bytes, nothing decoded
+            else:
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8", "replace")
+                facts = extract_facts(text, self.infobox)
         if key:
             self.known[key] = facts  # the newest last
             if len(self.known) > REVERT_RADIUS:

@@ -26,6 +26,7 @@ __all__ = [
     "display_template_name",
     "find_infobox",
     "infobox_params",
+    "may_mention_infobox",
     "normalize_template_name",
 ]
 
@@ -65,6 +66,27 @@ def _mentions_infobox(wikitext: str) -> bool:
             if wikitext[start : at + 1].casefold().endswith(_FALLBACK_ENDINGS):
                 return True
             at = wikitext.find(letter, at + 1)
+    return False
+
+
+_ENDINGS_UTF8 = tuple(ending.encode() for ending in _FALLBACK_ENDINGS)
+
+
+def may_mention_infobox(data: bytes) -> bool:
+    """For a text's UTF-8 bytes, without decoding them: False only when the text surely
+    has no infobox to look for (no ``{{``, or no name that :func:`_mentions_infobox`
+    finds). No character beyond ASCII folds into a "b", "o" or "x", so every such name
+    ends in a "box" of ASCII letters; a name with letters beyond ASCII before its "box"
+    ("ſpeciesbox": ſ folds to s) is left to the decoded text."""
+    if b"{{" not in data:
+        return False
+    lowered = data.lower()  # ASCII letters only
+    at = lowered.find(b"box")
+    while at != -1:
+        name = lowered[max(0, at + 3 - _LONGEST_ENDING) : at + 3]
+        if name.endswith(_ENDINGS_UTF8) or not name.isascii():
+            return True
+        at = lowered.find(b"box", at + 1)
     return False
 
 

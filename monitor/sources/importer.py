@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from storage import Page, Revision, RevisionWriter, Store, WikiRow, sha1_hex
@@ -18,52 +15,6 @@ from .xmldump import DumpPage, DumpProblem, DumpRevision, SiteInfo, read_dump
 
 BATCH_REVISIONS = 200
 BATCH_BYTES = 8 << 20  # commit at least every 8 MB of text: bounds memory
-READ_AHEAD = 64  # revisions parsed ahead of the one being stored
-
-T = TypeVar("T")
-
-
-def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
-    """``items`` as they come, produced by a thread of their own up to ``depth`` ahead.
-
-    Reading an export (decompressing, parsing XML) holds the GIL, storing it mostly does
-    not (zstd, SHA-1 and SQLite release it): on two cores the two overlap. An exception
-    in the reader is raised here, after the items before it; when the caller stops early,
-    the reader stops too."""
-    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put("item", item):
-                    return
-            put("end", None)
-        except BaseException as error:  # handed to the consumer as it is
-            put("error", error)
-
-    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = ahead.get()
-            if kind == "error":
-                raise value
-            if kind == "end":
-                return
-            yield value
-    finally:
-        stop.set()
-        thread.join()
 
 
 @dataclass
@@ -218,7 +169,9 @@ def import_dump(
         done.problems = []
 
     try:
-        for item in read_ahead(read_dump(path, progress, now=store.clock())):
+        # Read and stored in turn, in one thread: parsing and storing both mostly hold the
+        # GIL, and a reading thread beside the import made it a fifth slower, not faster.
+        for item in read_dump(path, progress, now=store.clock()):
             if isinstance(item, DumpRevision):
                 if current is None:
                     continue  # its page was skipped and reported

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import itertools
 import lzma
 import os
 import re
@@ -302,7 +303,7 @@ class _Parser:
         # UTF-8 whatever the file declares: the reader validates and repairs it as UTF-8
         self.expat = expat.ParserCreate(encoding="UTF-8")
         self.expat.buffer_text = True
-        self.expat.buffer_size = 1 << 16
+        self.expat.buffer_size = 1 << 20  # a whole text in one call, mostly
         self.expat.StartElementHandler = self.start
         self.expat.EndElementHandler = self.end
         self.expat.CharacterDataHandler = self.characters
@@ -319,6 +320,12 @@ class _Parser:
             if self._counted < start + len(older):
                 self._lines += older.count(b"\n", max(0, self._counted - start))
                 self._counted = start + len(older)
+
+    def lines_fed(self) -> int:
+        """The line the bytes given to expat so far end on."""
+        return self._lines + sum(
+            data.count(b"\n", max(0, self._counted - start)) for start, data in self._fed
+        )
 
     @property
     def line(self) -> int:
@@ -611,10 +618,39 @@ def read_dump(
     ``progress`` is called with the number of (compressed) file bytes read so far; a
     revision dated more than a day after ``now`` (when given) is refused as impossible.
     """
-    name = os.fspath(path)
+    # Nearly every file is valid UTF-8 and well-formed XML: expat reads its bytes as they
+    # are, and validates them as it goes. When it stops (a bad byte, broken XML), the file
+    # is read again from the start, each chunk decoded first so that a bad byte becomes
+    # U+FFFD and is reported; what was yielded already comes out the same and is skipped.
+    yielded = 0
+    try:
+        for item in _read_dump(os.fspath(path), progress, now, careful=False):
+            yield item
+            yielded += 1
+        return
+    except _ReadCarefully:
+        pass
+    shown = 0  # the progress shown: the second reading catches up with it silently
+
+    def catching_up(done: int) -> None:
+        nonlocal shown
+        if progress is not None and done > shown:
+            shown = done
+            progress(done)
+
+    careful = _read_dump(os.fspath(path), catching_up, now, careful=True)
+    yield from itertools.islice(careful, yielded, None)
+
+
+class _ReadCarefully(Exception):
+    """The quick reading met what only the careful one reports (a bad byte, broken XML)."""
+
+
+def _read_dump(
+    name: str, progress: Callable[[int], None] | None, now: datetime | None, *, careful: bool
+) -> Iterator[DumpItem]:
     parser = _Parser(name, now)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="wikimon-dump")
-    lines_before = 0  # newlines in the bytes decoded so far
     offset = 0  # decompressed bytes decoded so far
     shift = 0  # how many more bytes expat reads than the file has: U+FFFD is 3 bytes
     chunk = b""
@@ -626,7 +662,7 @@ def read_dump(
         chunk_start = offset - (len(error.object) - len(chunk))
         parser.bad_bytes.append(
             _BadByte(
-                line=lines_before + error.object.count(b"\n", 0, error.start) + 1,
+                line=parser.lines_fed() + error.object.count(b"\n", 0, error.start),
                 offset=chunk_start + error.start,
                 value=error.object[error.start],
                 position=chunk_start + error.start + shift,
@@ -638,23 +674,23 @@ def read_dump(
         yield from parser.items
         parser.items.clear()
 
-    with open(path, "rb") as raw:
+    with open(name, "rb") as raw:
         factory = _decompressor_for(raw)
         chunks = _decompressed(raw, factory) if factory else _plain(raw)
         while True:
             try:
                 chunk = next(chunks, b"")
             except _CompressedDataError as error:
-                failure = f"{name}:{lines_before + 1}: {error} (after {offset} bytes)"
+                failure = f"{name}:{parser.lines_fed()}: {error} (after {offset} bytes)"
                 break
             except OSError as error:
-                failure = f"{name}:{lines_before + 1}: cannot read the file ({error})"
+                failure = f"{name}:{parser.lines_fed()}: cannot read the file ({error})"
                 break
             final = not chunk
-            data = carry + chunk if carry else chunk  # what the decoder reads this time
-            if not carry and chunk.isascii():
-                feed = chunk  # nothing to decode: ASCII is UTF-8
+            if not careful or (not carry and chunk.isascii()):
+                feed = chunk  # expat validates it (ASCII is UTF-8)
             else:
+                data = carry + chunk if carry else chunk  # what the decoder reads this time
                 bad_before = len(parser.bad_bytes)
                 _bad_byte_listeners.append(on_bad_byte)
                 try:
@@ -669,10 +705,14 @@ def read_dump(
                 else:
                     feed = text.encode("utf-8")  # each bad byte replaced by U+FFFD
             offset += len(chunk)
-            lines_before += chunk.count(b"\n")
             try:
                 parser.parse(feed, final)
-            except expat.ExpatError as error:
+            except (expat.ExpatError, UnicodeDecodeError) as error:
+                if not careful:
+                    raise _ReadCarefully from None
+                if isinstance(error, UnicodeDecodeError):  # expat let through what Python won't
+                    failure = f"{name}:{parser.lines_fed()}: {error}"
+                    break
                 reason = expat.ErrorString(error.code)
                 if reason in ("no element found", "unclosed token") and final:
                     reason = f"the XML ends early ({reason}): the file is truncated"

@@ -260,28 +260,3 @@ def test_a_bad_byte_in_a_title_is_a_warning_and_the_import_succeeds(run, db_path
         "'Caf\ufffd' outside its revisions; read as U+FFFD\n" in result.output
     )
     assert counts(db_path) == (1, 1)
-
-
-def test_read_ahead_keeps_order_raises_after_what_came_before_and_stops_early():
-    import threading
-
-    from monitor.sources.importer import read_ahead
-
-    def numbers(fail_at: int | None = None):
-        for n in range(200):
-            if n == fail_at:
-                raise ValueError(f"broken at {n}")
-            yield n
-
-    assert list(read_ahead(numbers(), depth=3)) == list(range(200))
-    got = []
-    with pytest.raises(ValueError, match="broken at 50"):
-        for n in read_ahead(numbers(fail_at=50), depth=3):
-            got.append(n)
-    assert got == list(range(50))
-    # the consumer stops early: the reader thread ends too (nothing left behind)
-    before = threading.active_count()
-    for n in read_ahead(numbers(), depth=3):
-        if n == 10:
-            break
-    assert threading.active_count() == before

@@ -9,6 +9,8 @@
   and numbers, even under the cosmetic rewrites.
 * Extraction never raises, whatever the wikitext, and every figure is a whole number no
   greater than ``MAX_FIGURE``.
+* The quick look at a text's bytes (``may_mention_infobox``) never says "no infobox" of a
+  text in which the infobox scanner finds one, whatever the case and the letters around.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from dataclasses import dataclass
 
 import mwparserfromhell
 from helpers import SEED as SEED_PATH
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.core.diff import diff_wikitext
 from monitor.core.extract import extract_facts, find_infobox, infobox_params
 from monitor.core.numbers import MAX_FIGURE
+from monitor.core.scan import may_mention_infobox
 
 SEED = SEED_PATH.read_text(encoding="utf-8")
 _SPAN = find_infobox(SEED)
@@ -296,3 +299,22 @@ def test_extraction_never_raises(value: str):
             assert isinstance(figure.number, int) and 0 <= figure.number <= MAX_FIGURE
             assert figure.low is not None and figure.high is not None
             assert figure.low <= figure.high <= MAX_FIGURE
+
+
+# Names of infoboxes in odd cases, letters that fold into ASCII ones (ſ → s, ﬁ → fi, İ → i̇),
+# and what may stand around them.
+_NAME_PIECES = (
+    "{{", "}}", "Infobox", "INFOBOX", "infoBOX", "iNfObOx", "box", "Box", "bOX", "x", "X",
+    "ſpeciesbox", "Speciesbox", "ſpecieſbox", "taxobox", "TAXOBOX", "Chembox", "dRuGbOx",
+    "ſ", "ﬁ", "ß", "İ", "ŉ", "ﬆ", "é", "—", "😀", " ", "\n", "|", "o", "in", "fo", "species",
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(_NAME_PIECES), max_size=30).map("".join))
+@example("{{ſpeciesbox | taxon = Pyrus}}")  # ſ folds to s: a Speciesbox
+@example("{{ Infobox\n| a = 1}}")
+@example("é {{SUBSPECIESBOX}}")
+def test_the_look_at_the_bytes_never_misses_an_infobox(text: str):
+    if find_infobox(text) is not None:
+        assert may_mention_infobox(text.encode())

@@ -40,7 +40,9 @@ _TIME_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}
 
 
 def parse_time(moment: str) -> datetime:
-    if _TIME_SHAPE.fullmatch(moment):  # the stored shape: fromisoformat is 10 × strptime
+    # The stored shape: fromisoformat is 10 × strptime. (Newer Pythons read 24:00 as the
+    # next midnight, which strptime refuses.)
+    if _TIME_SHAPE.fullmatch(moment) and moment[11:13] != "24":
         return datetime.fromisoformat(moment[:-1]).replace(tzinfo=UTC)
     return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=UTC)  # raises ValueError
 

@@ -144,7 +144,8 @@ class Store:
         self.db: sqlite_utils.Database = sqlite_utils.Database(conn)
         self.conn = conn
         # Writers wait for a concurrent writer (the daemon, an import) instead of failing.
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        self._busy_timeout_ms = int(busy_timeout * 1000)
+        self.conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         application_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
         tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
         # (a database without the id but with our _migrations table predates the id)
@@ -162,15 +163,7 @@ class Store:
             return
         if not tables:  # a new database (before WAL, which fixes the page size)
             self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        for attempt in range(50):
-            try:
-                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    self.conn.execute("PRAGMA journal_mode = WAL")
-                break
-            except sqlite3.OperationalError:  # another process is switching it right now
-                if attempt == 49:
-                    raise
-                time.sleep(0.1)
+        self._use_wal()
         # In WAL mode NORMAL is crash-safe for the application; only an OS crash or power loss
         # can roll back the last commits, never corrupt the file.
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -179,6 +172,17 @@ class Store:
         if application_id != APPLICATION_ID:
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.conn.set_authorizer(self._refuse_writes_outside_transactions)
+
+    def _use_wal(self) -> None:
+        for attempt in range(50):
+            try:
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError:  # another process is switching it right now
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     def _refuse_writes_outside_transactions(self, action: int, *_: object) -> int:
         """Every write goes through :meth:`transaction`: one made outside it is refused
@@ -219,10 +223,14 @@ class Store:
             if conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
                 raise StoreError(f"{self.path}: cannot leave WAL mode to vacuum")
             try:
+                conn.execute("PRAGMA synchronous = FULL")  # NORMAL is crash-safe in WAL only
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 conn.execute("VACUUM")
             finally:
-                conn.execute("PRAGMA journal_mode = WAL")
+                # back to WAL whatever happened, waiting for a reader that came meanwhile
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+                self._use_wal()
+                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) and "busy" not in str(error):
                 raise
@@ -231,7 +239,7 @@ class Store:
                 "the daemon, `serve`?): vacuum needs it to itself; run it again when it is done"
             ) from None
         finally:
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             conn.set_authorizer(self._refuse_writes_outside_transactions)
 
     @contextmanager

@@ -333,6 +333,8 @@ class _Parser:
         (one fast pass): expat's CurrentLineNumber walks them through its tokenizer again,
         which costs a fifth of the whole parse."""
         index = self.expat.CurrentByteIndex
+        if index < self._counted:  # in a feed let go of: a tag longer than the last feeds
+            return int(self.expat.CurrentLineNumber)
         for start, data in self._fed:
             if self._counted >= index:
                 break
@@ -623,23 +625,32 @@ def read_dump(
     # is read again from the start, each chunk decoded first so that a bad byte becomes
     # U+FFFD and is reported; what was yielded already comes out the same and is skipped.
     yielded = 0
-    try:
-        for item in _read_dump(os.fspath(path), progress, now, careful=False):
-            yield item
-            yielded += 1
-        return
-    except _ReadCarefully:
-        pass
-    shown = 0  # the progress shown: the second reading catches up with it silently
+    shown = 0  # the progress shown: a second reading catches up with it silently
 
-    def catching_up(done: int) -> None:
+    def forward(done: int) -> None:
         nonlocal shown
         if progress is not None and done > shown:
             shown = done
             progress(done)
 
-    careful = _read_dump(os.fspath(path), catching_up, now, careful=True)
+    try:
+        for item in _read_dump(os.fspath(path), forward, now, careful=False):
+            yield item
+            yielded += 1
+        return
+    except _ReadCarefully:
+        pass
+    careful = _read_dump(os.fspath(path), forward, now, careful=True)
     yield from itertools.islice(careful, yielded, None)
+
+
+_CUT_SHORT = ("no element found", "unclosed token")  # what expat says at the end of a cut file
+
+
+def _wide(start: bytes) -> bool:
+    """Does the file start as UTF-16 or UTF-32 would (a byte order mark, or NULs around
+    the first "<")?"""
+    return start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start[:4]
 
 
 class _ReadCarefully(Exception):
@@ -687,6 +698,8 @@ def _read_dump(
                 failure = f"{name}:{parser.lines_fed()}: cannot read the file ({error})"
                 break
             final = not chunk
+            if not careful and offset == 0 and _wide(chunk):
+                raise _ReadCarefully  # expat would follow a UTF-16 mark: read it as UTF-8
             if not careful or (not carry and chunk.isascii()):
                 feed = chunk  # expat validates it (ASCII is UTF-8)
             else:
@@ -708,13 +721,16 @@ def _read_dump(
             try:
                 parser.parse(feed, final)
             except (expat.ExpatError, UnicodeDecodeError) as error:
-                if not careful:
-                    raise _ReadCarefully from None
                 if isinstance(error, UnicodeDecodeError):  # expat let through what Python won't
+                    if not careful:
+                        raise _ReadCarefully from None
                     failure = f"{name}:{parser.lines_fed()}: {error}"
                     break
                 reason = expat.ErrorString(error.code)
-                if reason in ("no element found", "unclosed token") and final:
+                if not careful and not (final and reason in _CUT_SHORT):
+                    # (a file cut short has had every byte checked: nothing to read again)
+                    raise _ReadCarefully from None
+                if reason in _CUT_SHORT and final:
                     reason = f"the XML ends early ({reason}): the file is truncated"
                 failure = f"{name}:{error.lineno}:{error.offset + 1}: {reason}"
                 break

@@ -687,3 +687,45 @@ def test_lines_stay_exact_across_many_chunks(tmp_path, compress):
         f"{path}:{line(bad)} (byte {bad}): invalid UTF-8 byte 0xFF in revision 13 of 'A'; "
         "imported with U+FFFD in place of each invalid byte (their sha1 will not match)",
     ]
+
+
+def test_a_utf16_file_is_refused_at_its_start_as_before(tmp_path):
+    """expat would follow a UTF-16 byte order mark; the reader reads UTF-8 only, so such a
+    file is broken XML at 1:1 and nothing of it is stored."""
+    revision = REVISION.format(revid="{revid}", text="x")
+    body = "\ufeff<mediawiki>\n<page><title>A</title><ns>0</ns><id>1</id>\n" + "".join(
+        revision.format(revid=n) + "\n"
+        for n in range(1, 20_000)  # chunks of revisions
+    )
+    path = write(tmp_path, (body + "<oops</page></mediawiki>\n").encode("utf-16-le"))
+    items = []
+    with pytest.raises(DumpError, match=r":1:1: not well-formed"):
+        for item in read_dump(path):
+            items.append(item)
+    assert revisions(items) == []
+
+
+def test_reading_again_after_a_bad_byte_never_moves_the_progress_back(tmp_path):
+    revision = REVISION.format(revid="{revid}", text="y" * 2000)
+    body = "".join(revision.format(revid=n) + "\n" for n in range(1, 2500))
+    data = f"<mediawiki>\n<page><title>A</title><ns>0</ns><id>1</id>\n{body}</page></mediawiki>\n"
+    data = data.encode()
+    bad = len(data) - 500  # in the last revision: the first reading stops near the end
+    path = write(tmp_path, data[:bad] + b"\xff" + data[bad + 1 :])
+    seen: list[int] = []
+    items = list(read_dump(path, seen.append))
+    assert len(revisions(items)) == 2499
+    assert seen == sorted(set(seen)) and seen[-1] == len(data)
+    assert [p for p in problems(items) if "0xFF" in p]
+
+
+def test_a_start_tag_longer_than_the_chunks_has_its_line(tmp_path):
+    junk = "a" * (3 << 20)  # three chunks of the file
+    data = (
+        "<mediawiki>\n<page>\n<title>A</title>\n<ns>0</ns>\n<id>1</id>\n"
+        f'<revision\n\n\n junk="{junk}">\n<id>1</id>\n'
+        "<timestamp>2024-01-01T00:00:00Z</timestamp>\n<text>x</text>\n</revision>\n"
+        "</page>\n</mediawiki>\n"
+    ).encode()
+    (revision,) = revisions(read_all(write(tmp_path, data)))
+    assert revision.line == line_of(data, b"<revision") == 6

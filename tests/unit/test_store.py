@@ -377,8 +377,6 @@ def test_vacuum_is_refused_while_another_connection_has_the_database(tmp_path):
 def test_a_vacuum_that_meets_a_reader_leaves_the_database_in_wal_mode(tmp_path):
     """A reader that comes while VACUUM starts makes it fail: the database goes back to WAL
     mode (once the reader is done) and refuses writes outside transactions again."""
-    import threading
-
     path = tmp_path / "raced.db"
     _four_kb_database(path)
     store = Store(path)
@@ -386,11 +384,12 @@ def test_a_vacuum_that_meets_a_reader_leaves_the_database_in_wal_mode(tmp_path):
 
     def reader_comes(sql: str) -> None:
         if sql.strip() == "VACUUM" and not readers:
-            reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            reader = sqlite3.connect(path, isolation_level=None)
             reader.execute("BEGIN")
             reader.execute("SELECT COUNT(*) FROM revisions").fetchall()  # holds a read lock
             readers.append(reader)
-            threading.Timer(2.5, reader.close).start()  # after VACUUM has given up
+        elif sql.startswith("PRAGMA busy_timeout") and readers:
+            readers[0].close()  # VACUUM has given up: the reader is done
 
     store.conn.set_trace_callback(reader_comes)
     with pytest.raises(StoreError, match="another process is using the database"):

@@ -667,13 +667,20 @@ def _read_dump(
     chunk = b""
     carry = b""  # bytes the decoder holds: a character that the next chunk completes
 
+    first_line = 1  # the line the decoder's input (pending bytes and chunk) starts on
+    counted = (0, 0)  # (position in that input, newlines before it): bad bytes come in order
+
     def on_bad_byte(error: UnicodeDecodeError) -> None:
-        nonlocal shift
+        nonlocal shift, counted
         # error.object is the decoder's pending bytes followed by this chunk
         chunk_start = offset - (len(error.object) - len(chunk))
+        # counted on from the last bad byte, not from the start: a chunk of bad bytes
+        # costs one pass, not one per byte
+        newlines = counted[1] + error.object.count(b"\n", counted[0], error.start)
+        counted = (error.start, newlines)
         parser.bad_bytes.append(
             _BadByte(
-                line=parser.lines_fed() + error.object.count(b"\n", 0, error.start),
+                line=first_line + newlines,
                 offset=chunk_start + error.start,
                 value=error.object[error.start],
                 position=chunk_start + error.start + shift,
@@ -705,6 +712,7 @@ def _read_dump(
             else:
                 data = carry + chunk if carry else chunk  # what the decoder reads this time
                 bad_before = len(parser.bad_bytes)
+                first_line, counted = parser.lines_fed(), (0, 0)
                 _bad_byte_listeners.append(on_bad_byte)
                 try:
                     text = decoder.decode(chunk, final)

@@ -729,3 +729,30 @@ def test_a_start_tag_longer_than_the_chunks_has_its_line(tmp_path):
     ).encode()
     (revision,) = revisions(read_all(write(tmp_path, data)))
     assert revision.line == line_of(data, b"<revision") == 6
+
+
+def test_many_bad_bytes_in_one_chunk_each_have_their_line(tmp_path):
+    """Lines of bad bytes are counted on from the one before (a text of nothing but bad
+    bytes costs one pass over the chunk, not one per byte) and stay exact: one chunk, a
+    page of its own for each run of bad bytes, each reported with its first one."""
+    page = (
+        "<page><title>P{n}</title><ns>0</ns><id>{n}</id>\n<revision><id>{n}</id>"
+        "<timestamp>2024-01-01T00:00:00Z</timestamp>\n<text>{text}</text></revision></page>\n"
+    )
+    body = "".join(
+        page.format(n=n, text="a\n" * n + ("BAD" if n % 3 == 0 else "")) for n in range(1, 30)
+    )
+    data = f"<mediawiki>\n{body}</mediawiki>\n".encode().replace(b"BAD", b"\xff" * 3000)
+    path = write(tmp_path, data)
+    items = read_all(path)
+    runs = [match.start() for match in re.finditer(rb"\xff+", data)]
+
+    def line(at: int) -> int:
+        return data.count(b"\n", 0, at) + 1
+
+    assert problems(items) == [
+        f"{path}:{line(at)} (byte {at}): invalid UTF-8 byte 0xFF in "
+        f"revision {n} of 'P{n}'; imported with U+FFFD in place of each invalid byte (their "
+        "sha1 will not match)"
+        for n, at in zip(range(3, 30, 3), runs, strict=True)
+    ]
